@@ -1,0 +1,429 @@
+// Runs INSIDE an nfs-lab guest (one NFSv4.1 client): `node test/nfs/guest.mjs CONFIG.json`.
+// The host file system is read-only here; only $NFS_LAB_MOUNT is writable, and HOME is read-only, so
+// this file uses node: built-ins only and calls the built CLI as `node bin/efsink ...`.
+// It prints progress lines and `RESULT {json}` lines (phase op counts from /proc/self/mountstats);
+// the host runner (run-nfs-suite.mjs) parses them from the lab's per-client stdout.
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { decodeUnit, outputPath } from './corpus.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const EFSINK = resolve(HERE, '../../bin/efsink');
+const MOUNT = process.env.NFS_LAB_MOUNT ?? '/mnt/efs';
+const ME = Number(process.env.NFS_LAB_CLIENT ?? '1');
+const CLIENTS = Number(process.env.NFS_LAB_CLIENTS ?? '1');
+const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const T0 = Date.now();
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (msg) => console.log(`[${((Date.now() - T0) / 1000).toFixed(1)}s] ${msg}`);
+const result = (obj) =>
+  console.log(`RESULT ${JSON.stringify({ scenario: cfg.scenario, client: ME, ...obj })}`);
+const short = (s) => (s ?? '').trim().replace(/\s+/g, ' ').slice(0, 300);
+
+// ---- NFS op counters of our mount, from /proc/self/mountstats ---------------------------------
+function ops() {
+  const out = {};
+  let on = false;
+  let perOp = false;
+  for (const line of readFileSync('/proc/self/mountstats', 'utf8').split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[0] === 'device') {
+      on = f[4] === MOUNT;
+      perOp = false;
+    } else if (on && line.includes('per-op statistics')) perOp = true;
+    else if (on && perOp && /^[A-Z_0-9]+:$/.test(f[0])) out[f[0].slice(0, -1)] = Number(f[1]);
+  }
+  return out;
+}
+function delta(a, b) {
+  const d = {};
+  for (const [k, v] of Object.entries(b)) if (v - (a[k] ?? 0)) d[k] = v - (a[k] ?? 0);
+  return d;
+}
+
+// ---- efsink --------------------------------------------------------------------------------------
+function efsink(args) {
+  const t = Date.now();
+  const r = spawnSync(process.execPath, [EFSINK, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const rc = r.status ?? (r.signal ? `signal ${r.signal}` : 'none');
+  return { rc, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: Date.now() - t };
+}
+function ingest(root, files, what) {
+  const r = efsink(['ingest', 'cloudwatch', '--root', root, ...files]);
+  log(`ingest ${what} (${files.length} units) rc=${r.rc}${r.rc === 0 ? '' : ` stderr: ${short(r.stderr)}`}`);
+  return r;
+}
+const assembleArgs = (root) => [
+  'assemble',
+  '--root',
+  root,
+  '--lease-seconds',
+  String(cfg.lease),
+  '--segment-retention-seconds',
+  '0',
+];
+function assemble(root) {
+  const r = efsink(assembleArgs(root));
+  const busy = (r.stdout + r.stderr).split('\n').filter((l) => /busy|skip|held|lease/i.test(l)).length;
+  log(`assemble rc=${r.rc} busyLines=${busy}${r.rc === 0 ? '' : ` stderr: ${short(r.stderr)}`}`);
+  return { ...r, busy };
+}
+/** Starts `efsink assemble` in the background; returns { child, exited: Promise<{rc, stdout, stderr}> }. */
+function assembleInBackground(root) {
+  const child = spawn(process.execPath, [EFSINK, ...assembleArgs(root)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b) => {
+    stdout += b;
+  });
+  child.stderr.on('data', (b) => {
+    stderr += b;
+  });
+  let done = false;
+  const exited = new Promise((res) => {
+    child.on('close', (code, signal) => {
+      done = true;
+      res({ rc: code ?? `signal ${signal}`, stdout, stderr });
+    });
+  });
+  return { child, exited, isDone: () => done };
+}
+
+// ---- the export's state, as this client sees it --------------------------------------------------
+function walk(dir, out = []) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+const pendingSegments = (root) =>
+  walk(join(root, '.efsink', 'segments')).filter((p) => p.endsWith('.seg')).length;
+function outputBytes(root) {
+  let n = 0;
+  for (const p of cfg.outputs) {
+    try {
+      n += statSync(join(root, p)).size;
+    } catch {}
+  }
+  return n;
+}
+
+// ---- coordination between guests: one state file per client, replaced by rename -----------------
+// (created on the host before the run, so no client depends on seeing a new name appear)
+const flags = new Set();
+const syncFile = (c) => join(MOUNT, cfg.sync, `c${c}`);
+function setFlag(name) {
+  flags.add(name);
+  const tmp = `${syncFile(ME)}.tmp`;
+  writeFileSync(tmp, JSON.stringify([...flags]));
+  renameSync(tmp, syncFile(ME));
+}
+function hasFlag(c, name) {
+  try {
+    return JSON.parse(readFileSync(syncFile(c), 'utf8') || '[]').includes(name);
+  } catch {
+    return false;
+  }
+}
+async function waitFlag(c, name, timeoutMs = 180_000) {
+  const end = Date.now() + timeoutMs;
+  while (!hasFlag(c, name)) {
+    if (Date.now() > end) throw new Error(`client ${ME}: timed out waiting for client ${c} flag ${name}`);
+    await sleep(200);
+  }
+}
+async function barrier(name) {
+  setFlag(name);
+  for (let c = 1; c <= CLIENTS; c++) if (c !== ME) await waitFlag(c, name);
+}
+const others = () => Array.from({ length: CLIENTS }, (_, i) => i + 1).filter((c) => c !== ME);
+
+/** Assembly passes until `ready()` held before a pass and no segment is pending after it (bounded). */
+async function assembleUntilDone(root, ready) {
+  const end = Date.now() + cfg.passBudgetMs;
+  const passes = [];
+  while (passes.length < cfg.maxPasses && Date.now() < end) {
+    const wasReady = ready();
+    const r = assemble(root);
+    passes.push({ rc: r.rc, busy: r.busy });
+    const pending = pendingSegments(root);
+    if (wasReady && pending === 0) return { passes, finished: true };
+    await sleep(cfg.passSleepMs);
+  }
+  return { passes, finished: false, pending: pendingSegments(root) };
+}
+
+function crashNow(why) {
+  log(`CRASH: ${why}: sysrq ${cfg.sysrq ?? 'b'} (no flush, no unmount)`);
+  writeFileSync('/proc/sysrq-trigger', cfg.sysrq ?? 'b');
+}
+
+const chunk = (xs, n) => {
+  const size = Math.max(1, Math.ceil(xs.length / n));
+  const out = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+};
+
+// ---- scenarios -------------------------------------------------------------------------------------
+async function race() {
+  // a (different halves) and b (the same units on both clients): ingest in batches with an assembly
+  // pass after each, then assemble repeatedly until nothing is pending.
+  for (const [i, rep] of cfg.reps.entries()) {
+    const root = join(MOUNT, rep.root);
+    const mine = rep.units[ME] ?? [];
+    await barrier(`start${i}`);
+    const o0 = ops();
+    const ingestRcs = [];
+    const passes = [];
+    for (const [b, batch] of chunk(mine, cfg.batches).entries()) {
+      ingestRcs.push(ingest(root, batch, `batch ${b + 1}`).rc);
+      const r = assemble(root);
+      passes.push({ rc: r.rc, busy: r.busy });
+    }
+    const o1 = ops();
+    setFlag(`ingested${i}`);
+    const done = await assembleUntilDone(root, () => others().every((c) => hasFlag(c, `ingested${i}`)));
+    const o2 = ops();
+    result({
+      rep: i + 1,
+      root: rep.root,
+      units: mine.length,
+      ingestRcs,
+      passes: [...passes, ...done.passes],
+      finished: done.finished,
+      ops: { ingestAndInterleavedAssembly: delta(o0, o1), assembleLoop: delta(o1, o2) },
+    });
+    await barrier(`done${i}`);
+  }
+}
+
+function naiveAppend(root, files) {
+  // The naive design: decode the unit, appendFileSync every event to its hour file.
+  const dirs = new Set();
+  let events = 0;
+  for (const f of files) {
+    const env = decodeUnit(readFileSync(f, 'utf8'), gunzipSync);
+    for (const ev of env.logEvents) {
+      const p = join(root, outputPath(env.logGroup, ev.timestamp));
+      if (!dirs.has(dirname(p))) {
+        mkdirSync(dirname(p), { recursive: true });
+        dirs.add(dirname(p));
+      }
+      appendFileSync(p, ev.message.endsWith('\n') ? ev.message : `${ev.message}\n`);
+      events++;
+    }
+  }
+  return events;
+}
+
+async function naive() {
+  const rep = cfg.reps[0];
+  await barrier('start');
+  const o0 = ops();
+  const events = naiveAppend(join(MOUNT, rep.root), rep.units[ME] ?? []);
+  result({
+    rep: 1,
+    root: rep.root,
+    units: (rep.units[ME] ?? []).length,
+    events,
+    ops: { naive: delta(o0, ops()) },
+  });
+}
+
+async function opsScenario() {
+  // One client, phase by phase: the cost of each step in NFS operations.
+  const rep = cfg.reps[0];
+  const root = join(MOUNT, rep.root);
+  const files = rep.units[ME];
+  const single = files.slice(0, cfg.singleUnits);
+  const rest = files.slice(cfg.singleUnits);
+  const phases = {};
+  const rcs = [];
+  let o = ops();
+  const mark = (name) => {
+    const n = ops();
+    phases[name] = delta(o, n);
+    o = n;
+  };
+  for (const f of single) rcs.push(ingest(root, [f], 'one unit per process').rc);
+  mark('ingestOnePerProcess');
+  rcs.push(ingest(root, rest, 'batch').rc);
+  mark('ingestBatch');
+  const done = await assembleUntilDone(root, () => true);
+  mark('assemble');
+  rcs.push(ingest(root, files, 'all again (redelivery)').rc);
+  mark('redeliverBatch');
+  const again = await assembleUntilDone(root, () => true);
+  mark('assembleAfterRedelivery');
+  const noop = assemble(root);
+  mark('assembleNoop');
+  const events = naiveAppend(join(MOUNT, cfg.naiveRoot), files);
+  mark('naive');
+  result({
+    rep: 1,
+    root: rep.root,
+    units: files.length,
+    singleUnits: single.length,
+    batchUnits: rest.length,
+    events,
+    ingestRcs: rcs,
+    passes: [...done.passes, ...again.passes, { rc: noop.rc, busy: noop.busy }],
+    finished: done.finished && again.finished,
+    ops: phases,
+  });
+}
+
+async function crashIngest() {
+  // c, run 1: client 1 lands its half; then client 2 lands the other half and powers off mid-way.
+  const rep = cfg.reps[0];
+  const root = join(MOUNT, rep.root);
+  const mine = rep.units[ME] ?? [];
+  if (ME === 1) {
+    const o0 = ops();
+    const r = ingest(root, mine, 'half A');
+    result({
+      rep: 1,
+      root: rep.root,
+      units: mine.length,
+      ingestRcs: [r.rc],
+      ops: { ingest: delta(o0, ops()) },
+    });
+    setFlag('A');
+    return;
+  }
+  await waitFlag(1, 'A');
+  const base = pendingSegments(root);
+  const target = base + Math.max(1, Math.floor(cfg.crashAfterSegments));
+  log(`crash-ingest: ${base} segments visible; crashing once ${target} are`);
+  const child = spawn(process.execPath, [EFSINK, 'ingest', 'cloudwatch', '--root', root, ...mine], {
+    stdio: 'ignore',
+  });
+  let exited = false;
+  child.on('close', () => {
+    exited = true;
+  });
+  while (!exited && pendingSegments(root) < target) await sleep(2);
+  crashNow(
+    exited ? 'ingest had already exited (NOT mid-ingest)' : `mid-ingest, ${pendingSegments(root)} segments`,
+  );
+  await sleep(60_000);
+}
+
+async function crashAssemble() {
+  // c, run 2: client 2 redelivers its half (its ingest never acknowledged), assembles, and powers off
+  // as soon as its assembler has written output bytes; client 1 must take over after the lease.
+  const rep = cfg.reps[0];
+  const root = join(MOUNT, rep.root);
+  if (ME === 2) {
+    const mine = rep.units[2];
+    const r = ingest(root, mine, 'half B again (redelivery after the crash)');
+    result({ rep: 1, root: rep.root, units: mine.length, ingestRcs: [r.rc], phase: 'redeliver' });
+    setFlag('B');
+    const bg = assembleInBackground(root);
+    while (!bg.isDone() && outputBytes(root) === 0) await sleep(1);
+    crashNow(
+      bg.isDone() ? 'assembler had already exited (NOT mid-assembly)' : 'mid-assembly, output bytes written',
+    );
+    await sleep(60_000);
+    return;
+  }
+  await waitFlag(2, 'B');
+  const o0 = ops();
+  const done = await assembleUntilDone(root, () => true);
+  result({
+    rep: 1,
+    root: rep.root,
+    passes: done.passes,
+    finished: done.finished,
+    ops: { takeover: delta(o0, ops()) },
+  });
+}
+
+async function pause() {
+  // d: client 2's assembler is stopped (SIGSTOP) while it holds a lease, for longer than the lease;
+  // client 1 takes over; then the stopped assembler is continued and must not do harm.
+  for (const [i, rep] of cfg.reps.entries()) {
+    const root = join(MOUNT, rep.root);
+    const mine = rep.units[ME] ?? [];
+    await barrier(`start${i}`);
+    const ingestRcs = [ingest(root, mine, 'own half').rc];
+    await barrier(`ingested${i}`);
+    if (ME === 2) {
+      const bg = assembleInBackground(root);
+      while (!bg.isDone() && outputBytes(root) === 0) await sleep(1);
+      const stopped = !bg.isDone();
+      if (stopped) bg.child.kill('SIGSTOP');
+      log(
+        stopped ? 'assembler STOPPED holding a lease (output bytes written)' : 'assembler exited before STOP',
+      );
+      setFlag(`stopped${i}`);
+      if (rep.resume === 'after-takeover') await waitFlag(1, `done${i}`, 240_000);
+      else await sleep(rep.pauseMs);
+      if (stopped) bg.child.kill('SIGCONT');
+      log(`assembler CONTINUED (${rep.resume})`);
+      const r = await bg.exited;
+      log(`resumed assembler exited rc=${r.rc} stdout: ${short(r.stdout)} stderr: ${short(r.stderr)}`);
+      result({
+        rep: i + 1,
+        root: rep.root,
+        ingestRcs,
+        stopped,
+        resume: rep.resume,
+        resumedRc: r.rc,
+        resumedStderr: short(r.stderr),
+      });
+      setFlag(`resumed${i}`);
+    } else {
+      await waitFlag(2, `stopped${i}`);
+      const o0 = ops();
+      const ready = rep.resume === 'after-takeover' ? () => true : () => hasFlag(2, `resumed${i}`);
+      const done = await assembleUntilDone(root, ready);
+      setFlag(`done${i}`);
+      result({
+        rep: i + 1,
+        root: rep.root,
+        ingestRcs,
+        passes: done.passes,
+        finished: done.finished,
+        ops: { takeover: delta(o0, ops()) },
+      });
+    }
+    await barrier(`end${i}`);
+  }
+}
+
+const SCENARIOS = {
+  race,
+  redeliver: race,
+  naive,
+  ops: opsScenario,
+  'crash-ingest': crashIngest,
+  'crash-assemble': crashAssemble,
+  pause,
+};
+log(`client ${ME}/${CLIENTS} scenario ${cfg.scenario} on ${MOUNT}`);
+await SCENARIOS[cfg.scenario]();
+log('finished');

@@ -1,0 +1,360 @@
+#!/usr/bin/env node
+// `npm run test:nfs`: efsink on real NFSv4.1 clients (qemu guests) sharing one nfs-ganesha export.
+//   node test/nfs/run-nfs-suite.mjs [--only naive,ops,a,b,c,d] [--reps N]
+// Needs root on Debian 12 (installs the lab's packages with apt if missing). Scenarios:
+//   naive  two clients appendFileSync each event to the hour file (the design efsink replaces;
+//          expected to be broken: reported, never failed)
+//   ops    one client, phase by phase: NFS operations per delivery unit / assembled segment
+//   a      two clients ingest different halves at once, each assembling repeatedly
+//   b      two clients ingest the same units (redelivery racing itself), assembling repeatedly
+//   c      client 2 powered off mid-ingest, then (next boot) mid-assembly; client 1 takes over
+//   d      client 2's assembler SIGSTOPped holding a lease past its expiry, then SIGCONTinued
+// Every efsink scenario is checked on the host: the output files hold exactly the corpus lines once
+// each, no torn line, no NUL byte, each segment contiguous and in order. Counts, never times.
+// Output: $NFS_SUITE_OUT (default /tmp/efsink-nfs-suite): report.md, report.json, the export.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkOutputs, internalState } from './check.mjs';
+import { generateCorpus } from './corpus.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '../..');
+const LAB = join(HERE, 'nfs-lab');
+const GUEST = join(HERE, 'guest.mjs');
+const OUT = process.env.NFS_SUITE_OUT ?? '/tmp/efsink-nfs-suite';
+const EXPORT = join(OUT, 'export');
+const WORK = join(OUT, 'work');
+process.env.NFS_LAB_HOME ??= '/tmp/efsink-nfs-lab';
+process.env.NFS_LAB_PORT ??= '12049';
+const NFS_LEASE = 10; // ganesha's lease (s)
+const EFSINK_LEASE = Number(process.env.NFS_SUITE_EFSINK_LEASE ?? 6); // efsink assembly lease (s)
+
+const argv = process.argv.slice(2);
+const opt = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const ONLY = opt('--only')?.split(',');
+const REPS = Number(opt('--reps') ?? process.env.NFS_SUITE_REPS ?? 2);
+const WRITE_OPS = ['OPEN', 'OPEN_NOATTR', 'CREATE', 'WRITE', 'COMMIT', 'CLOSE', 'RENAME', 'LINK', 'REMOVE'];
+const WRITE_OPS_ALL = [...WRITE_OPS, 'SETATTR', 'LOCK', 'LOCKU'];
+
+const say = (m) => console.log(`test:nfs: ${m}`);
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 << 20, ...opts });
+  if (r.error) throw r.error;
+  return r;
+}
+const lab = (args, opts = {}) => sh(LAB, args, { stdio: ['ignore', 'pipe', 'inherit'], ...opts });
+
+// ---- preflight --------------------------------------------------------------------------------
+if (process.getuid?.() !== 0) {
+  console.error('test:nfs needs root (apt, ganesha, qemu)');
+  process.exit(2);
+}
+if (!ONLY?.every((id) => id === 'naive') && !existsSync(join(REPO, 'dist/src/cli/main.js'))) {
+  say('dist/ missing: npm run build');
+  const b = sh('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
+  if (b.status !== 0) process.exit(1);
+}
+say(`lab home ${process.env.NFS_LAB_HOME}, port ${process.env.NFS_LAB_PORT}, output ${OUT}`);
+if (lab(['setup']).status !== 0) process.exit(1);
+lab(['down']); // a server this lab left behind (its own recorded pid only)
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(EXPORT, { recursive: true });
+mkdirSync(WORK, { recursive: true });
+
+// ---- corpus -------------------------------------------------------------------------------------
+// 4 streams x 10 units x 25 events = 1000 lines over ~2 h: 3 hour files, ~48 segments.
+const corpus = generateCorpus({
+  dir: join(OUT, 'corpus'),
+  streams: 4,
+  unitsPerStream: 10,
+  eventsPerUnit: 25,
+  spacingMs: 30_000,
+});
+const allFiles = corpus.units.map((u) => u.file);
+const halves = { 1: allFiles.filter((_, i) => i % 2 === 0), 2: allFiles.filter((_, i) => i % 2 === 1) };
+say(
+  `corpus: ${corpus.units.length} units, ${corpus.events} lines, ${Object.keys(corpus.expected).length} output files, ${corpus.segments} segments`,
+);
+
+// ---- scenarios ---------------------------------------------------------------------------------
+const common = {
+  lease: EFSINK_LEASE,
+  outputs: Object.keys(corpus.expected),
+  batches: 3,
+  maxPasses: 30,
+  passSleepMs: 1000,
+  passBudgetMs: 150_000,
+};
+const reps = (prefix, n, extra = () => ({})) =>
+  Array.from({ length: n }, (_, i) => ({ root: `${prefix}/rep${i + 1}`, ...extra(i) }));
+const SCENARIOS = [
+  {
+    id: 'naive',
+    title: 'naive appendFileSync per event, 2 clients, different halves',
+    informational: true,
+    runs: [{ clients: 2, cfg: { scenario: 'naive', reps: reps('naive', 1, () => ({ units: halves })) } }],
+  },
+  {
+    id: 'ops',
+    title: 'op counts, 1 client: ingest (5 units one per process, rest batched), assemble, redeliver, naive',
+    runs: [
+      {
+        clients: 1,
+        cfg: {
+          scenario: 'ops',
+          singleUnits: 5,
+          naiveRoot: 'ops/naive',
+          reps: reps('ops', 1, () => ({ root: 'ops/efsink', units: { 1: allFiles } })),
+        },
+      },
+    ],
+    extraChecks: [{ root: 'ops/naive', informational: true }],
+  },
+  {
+    id: 'a',
+    title: 'two clients ingest different halves concurrently, both assemble repeatedly',
+    runs: [{ clients: 2, cfg: { scenario: 'race', reps: reps('a', REPS, () => ({ units: halves })) } }],
+  },
+  {
+    id: 'b',
+    title: 'two clients ingest the same units (redelivery racing itself), both assemble repeatedly',
+    runs: [
+      {
+        clients: 2,
+        cfg: {
+          scenario: 'redeliver',
+          reps: reps('b', REPS, () => ({ units: { 1: allFiles, 2: allFiles } })),
+        },
+      },
+    ],
+  },
+  {
+    id: 'c',
+    title: 'client 2 powered off mid-ingest (boot 1), then mid-assembly (boot 2); client 1 takes over',
+    runs: [
+      {
+        clients: 2,
+        expectCrash: 2,
+        cfg: {
+          scenario: 'crash-ingest',
+          crashAfterSegments: Math.floor(corpus.segments / 6),
+          reps: reps('c', 1, () => ({ units: halves })),
+        },
+      },
+      {
+        clients: 2,
+        expectCrash: 2,
+        cfg: { scenario: 'crash-assemble', reps: reps('c', 1, () => ({ units: halves })) },
+      },
+    ],
+  },
+  {
+    id: 'd',
+    title: "client 2's assembler SIGSTOPped past the lease, client 1 takes over, then SIGCONT",
+    runs: [
+      {
+        clients: 2,
+        cfg: {
+          scenario: 'pause',
+          reps: reps('d', Math.max(2, REPS), (i) => ({
+            units: halves,
+            // rep 1: continue once client 1 has finished; later reps: continue while it may still work
+            resume: i === 0 ? 'after-takeover' : 'timed',
+            pauseMs: (EFSINK_LEASE * 2 + 2) * 1000,
+          })),
+        },
+      },
+    ],
+  },
+];
+
+function runScenarioRun(s, run, k) {
+  const name = `${s.id}${s.runs.length > 1 ? `-${k + 1}` : ''}`;
+  const cfg = { ...common, ...run.cfg, sync: `sync/${name}` };
+  mkdirSync(join(EXPORT, cfg.sync), { recursive: true });
+  for (let c = 1; c <= run.clients; c++) writeFileSync(join(EXPORT, cfg.sync, `c${c}`), '[]');
+  const cfgFile = join(WORK, `${name}.json`);
+  writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
+  say(`--- ${name}: ${s.title}`);
+  const r = lab(
+    [
+      'run',
+      '--clients',
+      String(run.clients),
+      '--mount',
+      EXPORT,
+      '--timeout',
+      '420',
+      '--',
+      'node',
+      GUEST,
+      cfgFile,
+    ],
+    {
+      cwd: REPO,
+      timeout: 480_000,
+    },
+  );
+  const runDir = realpathSync(join(process.env.NFS_LAB_HOME, 'runs', 'latest'));
+  const clients = [];
+  for (let c = 1; c <= run.clients; c++) {
+    const stdout = readFileSync(join(runDir, `c${c}`, 'stdout'), 'utf8');
+    const results = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('RESULT '))
+      .map((l) => JSON.parse(l.slice(7)));
+    for (const l of stdout.split('\n')) if (l && !l.startsWith('RESULT ')) console.log(`  [c${c}] ${l}`);
+    const status = readFileSync(join(runDir, `c${c}`, 'status'), 'utf8');
+    const rc = /^rc (\S+)/m.exec(status)?.[1] ?? 'none';
+    const opsTxt = existsSync(join(runDir, `c${c}`, 'ops.txt'))
+      ? readFileSync(join(runDir, `c${c}`, 'ops.txt'), 'utf8')
+      : '';
+    const ops = Object.fromEntries(
+      opsTxt
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' '))
+        .map(([op, n]) => [op, Number(n)]),
+    );
+    clients.push({ client: c, rc, results, ops });
+  }
+  const summary = readFileSync(join(runDir, 'summary.txt'), 'utf8');
+  const problems = [];
+  clients.forEach((c) => {
+    const crashed = run.expectCrash === c.client;
+    if (crashed && c.rc !== 'none') problems.push(`client ${c.client} was expected to power off, rc ${c.rc}`);
+    if (!crashed && c.rc !== '0') problems.push(`client ${c.client} exited rc ${c.rc}`);
+    for (const res of c.results) {
+      for (const rc of res.ingestRcs ?? []) if (rc !== 0) problems.push(`client ${c.client} ingest rc ${rc}`);
+      for (const p of res.passes ?? [])
+        if (p.rc !== 0) problems.push(`client ${c.client} assemble rc ${p.rc}`);
+      if (res.finished === false)
+        problems.push(`client ${c.client} rep ${res.rep}: segments still pending after the pass budget`);
+    }
+  });
+  return { name, labRc: r.status, runDir, summary, clients, problems };
+}
+
+function fmtOps(o) {
+  return Object.entries(o ?? {})
+    .filter(([k]) => k !== 'SEQUENCE')
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+}
+const sum = (o, keys) => (keys ? keys : Object.keys(o ?? {})).reduce((n, k) => n + (o?.[k] ?? 0), 0);
+const per = (n, d) => (d ? Math.round((n / d) * 100) / 100 : 0);
+
+const report = {
+  corpus: { units: corpus.units.length, lines: corpus.events, segments: corpus.segments },
+  scenarios: [],
+};
+let failed = false;
+const started = Date.now();
+try {
+  if (lab(['up', '--export', EXPORT, '--lease', String(NFS_LEASE)]).status !== 0)
+    throw new Error('nfs-lab up failed');
+  for (const s of SCENARIOS) {
+    if (ONLY && !ONLY.includes(s.id)) continue;
+    const runs = s.runs.map((run, k) => runScenarioRun(s, run, k));
+    const roots = [...new Set(s.runs.flatMap((run) => run.cfg.reps.map((r) => r.root)))];
+    const checks = [
+      ...roots.map((root) => ({ root, informational: !!s.informational })),
+      ...(s.extraChecks ?? []),
+    ].map(({ root, informational }) => ({
+      root,
+      informational,
+      ...checkOutputs(join(EXPORT, root), corpus),
+      ...internalState(join(EXPORT, root)),
+    }));
+    const problems = runs.flatMap((r) => r.problems);
+    const ok = checks.every((c) => c.informational || c.exact) && (s.informational || problems.length === 0);
+    if (!ok) failed = true;
+    const entry = { id: s.id, title: s.title, ok, informational: !!s.informational, problems, runs, checks };
+    report.scenarios.push(entry);
+    say(
+      `${s.id}: ${s.informational ? 'INFO' : ok ? 'PASS' : 'FAIL'} ${problems.length ? `(${problems.join('; ')})` : ''}`,
+    );
+    for (const c of checks) {
+      say(
+        `  ${c.root}: lines ${c.lines}/${c.expectedLines}, bytes ${c.bytes}/${c.expectedBytes}, missing ${c.missing}, ` +
+          `dup ${c.duplicates}, torn/foreign ${c.foreign}, misplaced ${c.misplaced}, NUL ${c.nulBytes}, ` +
+          `partial tail ${c.partialTail}, broken segments ${c.brokenSegments}, stream inversions ${c.streamInversions}, ` +
+          `pending segments ${c.pendingSegments}, other files in segments ${c.otherFilesInSegments}`,
+      );
+    }
+  }
+} catch (e) {
+  failed = true;
+  console.error(`test:nfs: ${e.stack ?? e}`);
+} finally {
+  lab(['down']);
+}
+
+// ---- report ----------------------------------------------------------------------------------------
+const md = [];
+md.push(`# efsink on NFSv4.1 (nfs-lab): ${new Date().toISOString()}`, '');
+md.push(
+  `Corpus: ${corpus.units.length} CloudWatch units, ${corpus.events} lines, ${Object.keys(corpus.expected).length} hour files, ` +
+    `${corpus.segments} segments. ganesha lease ${NFS_LEASE} s, efsink lease ${EFSINK_LEASE} s.`,
+  '',
+);
+md.push(
+  '| scenario | result | lines / expected | missing | dup | torn | NUL | broken seg | inversions | pending seg |',
+);
+md.push('|---|---|---|---|---|---|---|---|---|---|');
+for (const s of report.scenarios) {
+  for (const c of s.checks) {
+    const res = c.informational ? (c.exact ? 'exact (info)' : 'broken (info)') : s.ok ? 'PASS' : 'FAIL';
+    md.push(
+      `| ${s.id} ${c.root} | ${res} | ${c.lines} / ${c.expectedLines} | ${c.missing} | ${c.duplicates} | ${c.foreign + c.misplaced + c.partialTail} | ${c.nulBytes} | ${c.brokenSegments} | ${c.streamInversions} | ${c.pendingSegments} |`,
+    );
+  }
+}
+md.push('', '## NFS operations per client (whole command, from the lab)', '');
+for (const s of report.scenarios) {
+  for (const r of s.runs) {
+    md.push(`### ${r.name}`, '', '```', r.summary.trim(), '```', '');
+    for (const c of r.clients) {
+      for (const res of c.results) {
+        for (const [phase, o] of Object.entries(res.ops ?? {})) {
+          md.push(`- c${c.client} rep ${res.rep} ${phase}: total ${sum(o)} (${fmtOps(o)})`);
+        }
+      }
+    }
+    md.push('');
+  }
+}
+const opsRes = report.scenarios.find((s) => s.id === 'ops')?.runs[0]?.clients[0]?.results[0];
+if (opsRes) {
+  const p = opsRes.ops;
+  const row = (what, o, d, unit) =>
+    `| ${what} | ${d} ${unit} | ${per(sum(o), d)} | ${per(sum(o, WRITE_OPS_ALL), d)} | ${fmtOps(o)} |`;
+  md.push('## Cost per unit (1 client, from /proc/self/mountstats)', '');
+  md.push(
+    '| step | per | all ops / each | write-type ops / each | breakdown (totals) |',
+    '|---|---|---|---|---|',
+  );
+  md.push(
+    row('ingest, one unit per process (Lambda-like)', p.ingestOnePerProcess, opsRes.singleUnits, 'units'),
+  );
+  md.push(row('ingest, batch in one process', p.ingestBatch, opsRes.batchUnits, 'units'));
+  md.push(row('assemble (all passes)', p.assemble, corpus.segments, 'segments'));
+  md.push(row('redelivery of every unit', p.redeliverBatch, opsRes.units, 'units'));
+  md.push(row('assemble pass with nothing to do', p.assembleNoop, 1, 'pass'));
+  md.push(row('naive appendFileSync per event', p.naive, opsRes.events, 'events'));
+  md.push('', `write-type = ${WRITE_OPS_ALL.join(', ')}.`, '');
+  report.costs = p;
+}
+md.push(`Suite wall time: ${Math.round((Date.now() - started) / 1000)} s.`);
+writeFileSync(join(OUT, 'report.md'), `${md.join('\n')}\n`);
+writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2));
+console.log(`\n${md.join('\n')}\n`);
+say(`report: ${join(OUT, 'report.md')} and report.json`);
+say(failed ? 'FAILED' : 'all efsink scenarios passed');
+process.exitCode = failed ? 1 : 0;
