@@ -1,0 +1,162 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ENV } from '../../src/config/env-names.js';
+import type { EfsAccess } from './efs-access.js';
+import { ConstructConfigError } from './errors.js';
+
+/** Settings every efsink function shares; each path construct exposes them in its props. */
+export interface EfsinkFunctionOptions {
+  /**
+   * Instruction set of the functions. The bundles are plain JavaScript, so both work.
+   * @default Architecture.ARM_64 (cheaper per GB-second)
+   */
+  readonly architecture?: lambda.Architecture;
+  /**
+   * Retention of each function's log group (created by the construct, removed with the stack).
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Output path template for the hourly files (`EFSINK_PATH_TEMPLATE`).
+   * @default - not set: the handlers use their built-in template
+   */
+  readonly pathTemplate?: string;
+  /**
+   * How long a segment is kept after it was assembled (`EFSINK_SEGMENT_RETENTION_SECONDS`).
+   * @default - not set: the handlers use their built-in retention
+   */
+  readonly segmentRetention?: Duration;
+  /**
+   * Hard cap on the decompressed bytes of one delivery unit (`EFSINK_MAX_DECOMPRESSED_BYTES`), the
+   * gzip-bomb guard.
+   * @default - not set: the handlers use their built-in cap
+   */
+  readonly maxDecompressedBytes?: number;
+}
+
+/** What {@link createEfsinkFunction} needs beyond the shared options. */
+export interface EfsinkFunctionProps extends EfsinkFunctionOptions {
+  readonly efs: EfsAccess;
+  /** Absolute path of the TypeScript entry file (exports `handler`). */
+  readonly entry: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  readonly reservedConcurrentExecutions?: number;
+  readonly environment?: Record<string, string>;
+}
+
+/** Lambda runtime for every efsink function: nodejs20.x can no longer be used for new functions. */
+export const EFSINK_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+let cachedRepoRoot: string | undefined;
+
+/**
+ * The efsink package root: the nearest ancestor of this file whose package.json is named `efsink`.
+ * Works from `infra/lib/*.ts`, from `dist/infra/lib/*.js` and from a bundled app in `infra/.build/`.
+ */
+export function efsinkRepoRoot(): string {
+  if (cachedRepoRoot !== undefined) return cachedRepoRoot;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'efsink'
+    ) {
+      cachedRepoRoot = dir;
+      return dir;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('efsink: cannot find the package root (package.json named "efsink")');
+    dir = parent;
+  }
+}
+
+/** Default entry of a handler: `src/lambda/<name>.ts` in the efsink package. */
+export function defaultHandlerEntry(
+  name: 'cloudwatch-logs-handler' | 's3-sqs-handler' | 'assemble-handler',
+): string {
+  return join(efsinkRepoRoot(), 'src', 'lambda', `${name}.ts`);
+}
+
+/**
+ * A VPC-attached Node.js function with the EFS access point mounted, bundled by the esbuild found in
+ * node_modules (never Docker), as one self-contained ESM file: `externalModules: []` so the AWS SDK
+ * the S3 handler needs is bundled at the version we test, and the CloudWatch handler carries none.
+ */
+export function createEfsinkFunction(
+  scope: Construct,
+  id: string,
+  props: EfsinkFunctionProps,
+): NodejsFunction {
+  if (!existsSync(props.entry)) {
+    throw new ConstructConfigError(
+      'ENTRY_NOT_FOUND',
+      `${scope.node.path}/${id}`,
+      `handler entry ${props.entry} does not exist; build the handler or pass "entry"`,
+    );
+  }
+  const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+    retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const securityGroup = new ec2.SecurityGroup(scope, `${id}SecurityGroup`, {
+    vpc: props.efs.vpc,
+    description: `efsink ${id}: NFS to EFS, HTTPS to VPC endpoints`,
+    allowAllOutbound: true,
+  });
+  const environment: Record<string, string> = {
+    NODE_OPTIONS: '--enable-source-maps',
+    [ENV.root]: props.efs.mountPath,
+    ...props.environment,
+  };
+  if (props.pathTemplate !== undefined) environment[ENV.pathTemplate] = props.pathTemplate;
+  if (props.segmentRetention !== undefined) {
+    environment[ENV.segmentRetentionSeconds] = String(props.segmentRetention.toSeconds());
+  }
+  if (props.maxDecompressedBytes !== undefined) {
+    environment[ENV.maxDecompressedBytes] = String(props.maxDecompressedBytes);
+  }
+  return new NodejsFunction(scope, id, {
+    entry: props.entry,
+    handler: 'handler',
+    description: props.description,
+    runtime: EFSINK_RUNTIME,
+    architecture: props.architecture ?? lambda.Architecture.ARM_64,
+    timeout: props.timeout,
+    memorySize: props.memorySize,
+    ...(props.reservedConcurrentExecutions === undefined
+      ? {}
+      : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
+    environment,
+    logGroup,
+    vpc: props.efs.vpc,
+    ...(props.efs.vpcSubnets === undefined ? {} : { vpcSubnets: props.efs.vpcSubnets }),
+    securityGroups: [securityGroup],
+    filesystem: props.efs.lambdaFileSystem(),
+    projectRoot: efsinkRepoRoot(),
+    depsLockFilePath: join(efsinkRepoRoot(), 'package-lock.json'),
+    bundling: {
+      forceDockerBundling: false,
+      format: OutputFormat.ESM,
+      target: 'node22',
+      externalModules: [],
+      minify: true,
+      sourceMap: true,
+      sourcesContent: false,
+      mainFields: ['module', 'main'],
+      // CommonJS dependencies (pino, powertools) call require() for Node built-ins; an ESM bundle
+      // has no require unless we create one.
+      banner:
+        "import{createRequire as __efsinkCreateRequire}from'node:module';const require=__efsinkCreateRequire(import.meta.url);",
+    },
+  });
+}
