@@ -1,0 +1,42 @@
+import { isEfsinkError } from '../core/errors.js';
+import { ASSEMBLE_HELP, assembleCommand } from './commands/assemble.js';
+import { DEMO_HELP, demoCommand } from './commands/demo.js';
+import { INGEST_HELP, ingestCommand } from './commands/ingest.js';
+
+type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  ingest: { run: ingestCommand, help: INGEST_HELP },
+  assemble: { run: assembleCommand, help: ASSEMBLE_HELP },
+  demo: { run: demoCommand, help: DEMO_HELP },
+};
+
+const HELP = `efsink — API Gateway access logs onto EFS, byte for byte.
+
+${Object.values(COMMANDS)
+  .map((c) => c.help)
+  .join('\n\n')}
+`;
+
+/** Runs one CLI command; resolves to the process exit code. Expected errors print `CODE: reason`. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(
+      `CLI_USAGE: unknown command ${JSON.stringify(name)} (allowed: ${Object.keys(COMMANDS).join(', ')})\n`,
+    );
+    return 2;
+  }
+  try {
+    return await command.run(rest, process.stdout);
+  } catch (err) {
+    if (!isEfsinkError(err)) throw err;
+    process.stderr.write(`${err.code}: ${err.message}\n`);
+    return err.code === 'CLI_USAGE' || err.code === 'CONFIG_INVALID' ? 2 : 1;
+  }
+}

@@ -1,0 +1,293 @@
+import { CoreErrorCode, EfsinkError } from '../errors.js';
+
+/**
+ * A strict JSON (RFC 8259) parser over UTF-8 bytes that can hand back chosen string members as
+ * bytes instead of JavaScript strings.
+ *
+ * Why not JSON.parse: it turns every string into UTF-16, so a log message would be decoded and
+ * re-encoded (lone surrogates and invalid UTF-8 would be replaced by U+FFFD, i.e. bytes change), and
+ * the per-event string allocation plus the later Buffer.from() cost more than the whole
+ * decode-only floor of the benchmark. Here a message without escapes is a zero-copy view of the
+ * decompressed payload.
+ *
+ * Members whose key is in `bytesKeys` (at any depth) are returned as `Buffer`; escapes are decoded
+ * to UTF-8, and a lone surrogate escape (`\ud800`) becomes its 3-byte generalized UTF-8 form
+ * (WTF-8) so that no information is lost. Raw bytes inside strings are passed through unchanged.
+ */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | Buffer
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+enum Ch {
+  tab = 0x09,
+  lf = 0x0a,
+  cr = 0x0d,
+  space = 0x20,
+  quote = 0x22,
+  comma = 0x2c,
+  minus = 0x2d,
+  colon = 0x3a,
+  lbracket = 0x5b,
+  backslash = 0x5c,
+  rbracket = 0x5d,
+  lbrace = 0x7b,
+  rbrace = 0x7d,
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const MAX_DEPTH = 64;
+
+export function parseJsonBytes(buf: Buffer, bytesKeys: ReadonlySet<string> = new Set()): JsonValue {
+  const p = new Parser(buf, bytesKeys);
+  p.skipWs();
+  const value = p.value(0, false);
+  p.skipWs();
+  if (p.pos !== buf.length) p.fail('unexpected data after the JSON value');
+  return value;
+}
+
+class Parser {
+  pos = 0;
+  constructor(
+    readonly buf: Buffer,
+    readonly bytesKeys: ReadonlySet<string>,
+  ) {}
+
+  fail(reason: string): never {
+    throw new EfsinkError(CoreErrorCode.invalidJson, `invalid JSON at byte ${this.pos}: ${reason}`);
+  }
+
+  skipWs(): void {
+    const b = this.buf;
+    let i = this.pos;
+    while (i < b.length) {
+      const c = b[i];
+      if (c !== Ch.space && c !== Ch.lf && c !== Ch.cr && c !== Ch.tab) break;
+      i++;
+    }
+    this.pos = i;
+  }
+
+  value(depth: number, asBytes: boolean): JsonValue {
+    if (depth > MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
+    const c = this.buf[this.pos];
+    switch (c) {
+      case Ch.lbrace:
+        return this.object(depth);
+      case Ch.lbracket:
+        return this.array(depth);
+      case Ch.quote:
+        return asBytes ? this.stringBytes() : this.string();
+      case 0x74: // t
+        return this.literal('true', true);
+      case 0x66: // f
+        return this.literal('false', false);
+      case 0x6e: // n
+        return this.literal('null', null);
+      default:
+        if (c === Ch.minus || (c !== undefined && c >= 0x30 && c <= 0x39)) return this.number();
+        return this.fail(c === undefined ? 'unexpected end of input' : `unexpected byte 0x${c.toString(16)}`);
+    }
+  }
+
+  literal<T>(word: string, v: T): T {
+    if (this.buf.toString('latin1', this.pos, this.pos + word.length) !== word) this.fail('invalid literal');
+    this.pos += word.length;
+    return v;
+  }
+
+  number(): number {
+    const text = this.buf.toString('latin1', this.pos, Math.min(this.buf.length, this.pos + 400));
+    NUMBER.lastIndex = 0;
+    const m = NUMBER.exec(text);
+    if (!m) this.fail('invalid number');
+    this.pos += m[0].length;
+    return Number(m[0]);
+  }
+
+  object(depth: number): { [key: string]: JsonValue } {
+    const out: { [key: string]: JsonValue } = {};
+    this.pos++;
+    this.skipWs();
+    if (this.buf[this.pos] === Ch.rbrace) {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      if (this.buf[this.pos] !== Ch.quote) this.fail('expected a string key');
+      const key = this.string();
+      this.skipWs();
+      if (this.buf[this.pos] !== Ch.colon) this.fail("expected ':'");
+      this.pos++;
+      this.skipWs();
+      const v = this.value(depth + 1, this.bytesKeys.has(key));
+      // Duplicate keys: RFC 8259 leaves them undefined; the last one wins, as in JSON.parse.
+      Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      this.skipWs();
+      const c = this.buf[this.pos];
+      if (c === Ch.comma) {
+        this.pos++;
+        this.skipWs();
+      } else if (c === Ch.rbrace) {
+        this.pos++;
+        return out;
+      } else this.fail("expected ',' or '}'");
+    }
+  }
+
+  array(depth: number): JsonValue[] {
+    const out: JsonValue[] = [];
+    this.pos++;
+    this.skipWs();
+    if (this.buf[this.pos] === Ch.rbracket) {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.value(depth + 1, false));
+      this.skipWs();
+      const c = this.buf[this.pos];
+      if (c === Ch.comma) {
+        this.pos++;
+        this.skipWs();
+      } else if (c === Ch.rbracket) {
+        this.pos++;
+        return out;
+      } else this.fail("expected ',' or ']'");
+    }
+  }
+
+  /** Scans a string starting at the opening quote; returns [start, end, hasEscapes]. */
+  scan(): [number, number, boolean] {
+    const b = this.buf;
+    const start = this.pos + 1;
+    let i = start;
+    let escapes = false;
+    for (;;) {
+      const c = b[i];
+      if (c === undefined) {
+        this.pos = i;
+        this.fail('unterminated string');
+      }
+      if (c === Ch.quote) break;
+      if (c === Ch.backslash) {
+        escapes = true;
+        i += 2;
+        continue;
+      }
+      if (c < 0x20) {
+        this.pos = i;
+        this.fail(`unescaped control character 0x${c.toString(16)} in string`);
+      }
+      i++;
+    }
+    this.pos = i + 1;
+    return [start, i, escapes];
+  }
+
+  string(): string {
+    const [start, end, escapes] = this.scan();
+    if (!escapes) return this.buf.toString('utf8', start, end);
+    return this.unescape(start, end).toString('utf8');
+  }
+
+  stringBytes(): Buffer {
+    const [start, end, escapes] = this.scan();
+    return escapes ? this.unescape(start, end) : this.buf.subarray(start, end);
+  }
+
+  unescape(start: number, end: number): Buffer {
+    const b = this.buf;
+    // Escapes only shrink: `\uXXXX` (6 bytes) → at most 3 bytes, a surrogate pair (12) → 4.
+    const out = Buffer.allocUnsafe(end - start);
+    let o = 0;
+    let i = start;
+    while (i < end) {
+      const c = b[i] as number;
+      if (c !== Ch.backslash) {
+        out[o++] = c;
+        i++;
+        continue;
+      }
+      const e = b[i + 1];
+      i += 2;
+      switch (e) {
+        case Ch.quote:
+          out[o++] = 0x22;
+          break;
+        case Ch.backslash:
+          out[o++] = 0x5c;
+          break;
+        case 0x2f: // /
+          out[o++] = 0x2f;
+          break;
+        case 0x62: // b
+          out[o++] = 0x08;
+          break;
+        case 0x66: // f
+          out[o++] = 0x0c;
+          break;
+        case 0x6e: // n
+          out[o++] = 0x0a;
+          break;
+        case 0x72: // r
+          out[o++] = 0x0d;
+          break;
+        case 0x74: // t
+          out[o++] = 0x09;
+          break;
+        case 0x75: {
+          // u
+          let cp = this.hex4(i);
+          i += 4;
+          if (cp >= 0xd800 && cp <= 0xdbff && b[i] === Ch.backslash && b[i + 1] === 0x75) {
+            const lo = this.hex4(i + 2);
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+              cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+              i += 6;
+            }
+          }
+          o = writeUtf8(out, o, cp);
+          break;
+        }
+        default:
+          this.pos = i - 2;
+          this.fail('invalid escape sequence');
+      }
+    }
+    return out.subarray(0, o);
+  }
+
+  hex4(at: number): number {
+    const text = this.buf.toString('latin1', at, at + 4);
+    if (!/^[0-9a-fA-F]{4}$/.test(text)) {
+      this.pos = at;
+      this.fail('invalid \\u escape');
+    }
+    return Number.parseInt(text, 16);
+  }
+}
+
+function writeUtf8(out: Buffer, o: number, cp: number): number {
+  if (cp < 0x80) {
+    out[o++] = cp;
+  } else if (cp < 0x800) {
+    out[o++] = 0xc0 | (cp >> 6);
+    out[o++] = 0x80 | (cp & 0x3f);
+  } else if (cp < 0x10000) {
+    out[o++] = 0xe0 | (cp >> 12);
+    out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+    out[o++] = 0x80 | (cp & 0x3f);
+  } else {
+    out[o++] = 0xf0 | (cp >> 18);
+    out[o++] = 0x80 | ((cp >> 12) & 0x3f);
+    out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+    out[o++] = 0x80 | (cp & 0x3f);
+  }
+  return o;
+}

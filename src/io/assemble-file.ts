@@ -1,0 +1,325 @@
+import {
+  copyFile,
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  stat,
+  truncate,
+  unlink,
+} from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { EfsinkError } from '../core/errors.js';
+import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
+import type { Logger } from '../observability/logger.js';
+import { createExclusive, fsyncDir, renameCreatingDir, tempName, writeAll } from './durable-file.js';
+import { IoErrorCode } from './errors.js';
+import {
+  claimName,
+  currentJournal,
+  type Journal,
+  type JournalEntry,
+  listState,
+  pruneJournals,
+  readJournal,
+  writeJournal,
+} from './journal.js';
+import type { RootLayout } from './layout.js';
+import { acquireLease, type HeldLease } from './lease.js';
+
+export interface AssembleOptions {
+  readonly layout: RootLayout;
+  readonly leaseMs: number;
+  readonly clockSkewMs: number;
+  /** How long an assembled segment is kept; it must exceed any pause a holder may survive (ADR 0002). */
+  readonly segmentRetentionMs: number;
+  /** Bytes appended per write + fsync + journal commit. */
+  readonly maxBatchBytes: number;
+  readonly holder: string;
+  readonly now: () => number;
+  readonly log: Logger;
+  /** Test hook: called at named points so crash tests can stop the process there. */
+  readonly onStep?: (step: string) => void;
+}
+
+export interface FileReport {
+  readonly relPath: string;
+  readonly status: 'assembled' | 'busy' | 'idle';
+  readonly appendedSegments: number;
+  readonly appendedBytes: number;
+  readonly duplicateSegments: number;
+  readonly deletedSegments: number;
+  readonly tookOver: boolean;
+}
+
+/**
+ * One assembly pass over one output file (ADR 0002):
+ *  1. take the lease; claim a new epoch (exclusive create of `claim-N`, never reused);
+ *  2. find the journal bound to the output file's inode;
+ *  3. if the previous epoch did not finish cleanly (or we broke its lease), copy the committed prefix
+ *     to a new inode and publish it by rename: whoever held the old inode can only write to a file
+ *     nobody reads any more (fencing). Otherwise truncate any torn tail back to the committed length;
+ *  4. append pending segments in name order, fsync, commit the journal — batch by batch;
+ *  5. delete segments committed longer ago than the retention; mark the journal released.
+ */
+export async function assembleFile(opts: AssembleOptions, relPath: string): Promise<FileReport> {
+  const { layout, log } = opts;
+  const step = opts.onStep ?? (() => {});
+  const segDir = join(layout.segments, relPath);
+  const stateDir = join(layout.state, relPath);
+  const outPath = join(layout.root, relPath);
+  const report = {
+    relPath,
+    appendedSegments: 0,
+    appendedBytes: 0,
+    duplicateSegments: 0,
+    deletedSegments: 0,
+    tookOver: false,
+  };
+
+  const names = await listSegments(segDir);
+  if (names.length === 0) return { ...report, status: 'idle' };
+
+  await mkdir(stateDir, { recursive: true });
+  await mkdir(layout.tmp, { recursive: true });
+  const acquired = await acquireLease(stateDir, layout.tmp, opts);
+  if (acquired === undefined) return { ...report, status: 'busy' };
+  const { lease } = acquired;
+  step('lease-acquired');
+  try {
+    const listing = await listState(stateDir);
+    const outIno = await inodeOf(outPath);
+    const previous = await currentJournal(stateDir, outIno, listing);
+    if (outIno !== undefined && previous === undefined) {
+      throw new EfsinkError(
+        IoErrorCode.outputNotOurs,
+        `${outPath} exists but no efsink journal describes it; move it away or it would be overwritten`,
+      );
+    }
+    if (outIno === undefined && listing.journalEpochs.length > 0)
+      await assertNothingCommitted(stateDir, listing);
+
+    const epoch = listing.maxClaim + 1;
+    if (!(await createExclusive(layout.tmp, join(stateDir, claimName(epoch)), Buffer.alloc(0)))) {
+      return { ...report, status: 'busy' }; // another holder claimed this epoch first
+    }
+    step('epoch-claimed');
+
+    const base: Journal = previous ?? {
+      version: 1,
+      epoch: 0,
+      ino: 0,
+      committedLength: 0,
+      released: true,
+      segments: {},
+    };
+    const takeOver = acquired.broke !== undefined || !base.released || outIno === undefined;
+    let journal: Journal;
+    if (takeOver) {
+      journal = await publishCopy(opts, outPath, stateDir, { ...base, epoch, released: false });
+      report.tookOver = outIno !== undefined;
+      if (report.tookOver)
+        log.warn(
+          { relPath, epoch, previousEpoch: base.epoch },
+          'took over output file: copied committed prefix to a new inode',
+        );
+    } else {
+      journal = { ...base, epoch, released: false };
+      await writeJournal(stateDir, layout.tmp, journal);
+    }
+    step('journal-opened');
+
+    const fh = await open(outPath, 'r+');
+    try {
+      const st = await fh.stat();
+      if (st.ino !== journal.ino) {
+        throw new EfsinkError(
+          IoErrorCode.fenced,
+          `${outPath} was replaced by another assembler (inode ${st.ino}, journal ${journal.ino})`,
+        );
+      }
+      if (st.size > journal.committedLength) {
+        // A torn tail from a holder that crashed between write and journal commit.
+        log.warn(
+          { relPath, size: st.size, committed: journal.committedLength },
+          'truncating uncommitted tail',
+        );
+        await fh.truncate(journal.committedLength);
+        await fh.sync();
+      }
+      journal = await appendPending(opts, fh, stateDir, segDir, names, journal, lease, report);
+    } finally {
+      await fh.close();
+    }
+
+    report.deletedSegments = await deleteRetired(opts, segDir, stateDir, outPath);
+    journal = { ...journal, released: true };
+    await writeJournal(stateDir, layout.tmp, journal);
+    step('released');
+    await pruneJournals(stateDir, await listState(stateDir), epoch - 1);
+    return { ...report, status: 'assembled' };
+  } finally {
+    await lease.release();
+  }
+}
+
+async function appendPending(
+  opts: AssembleOptions,
+  fh: FileHandle,
+  stateDir: string,
+  segDir: string,
+  names: readonly string[],
+  start: Journal,
+  lease: HeldLease,
+  report: { appendedSegments: number; appendedBytes: number; duplicateSegments: number },
+): Promise<Journal> {
+  const step = opts.onStep ?? (() => {});
+  let journal = start;
+  const pending = names.filter((n) => {
+    const dup = journal.segments[n] !== undefined;
+    if (dup) report.duplicateSegments++;
+    return !dup;
+  });
+  let i = 0;
+  while (i < pending.length) {
+    // Gather a batch: one write, one fsync and one journal commit per batch, not per segment.
+    const chunks: Buffer[] = [];
+    const added: Record<string, JournalEntry> = {};
+    let offset = journal.committedLength;
+    let batchBytes = 0;
+    const committedAtMs = opts.now();
+    while (i < pending.length && (chunks.length === 0 || batchBytes < opts.maxBatchBytes)) {
+      const name = pending[i++] as string;
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(join(segDir, name));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // pruned by a previous holder
+        throw err;
+      }
+      chunks.push(bytes);
+      added[name] = { offset, length: bytes.length, committedAtMs };
+      offset += bytes.length;
+      batchBytes += bytes.length;
+    }
+    if (chunks.length === 0) break;
+    await lease.check();
+    step('before-append');
+    await writeAll(
+      fh,
+      chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+      journal.committedLength,
+    );
+    step('appended');
+    await fh.sync();
+    step('synced');
+    journal = { ...journal, committedLength: offset, segments: { ...journal.segments, ...added } };
+    await writeJournal(stateDir, opts.layout.tmp, journal);
+    step('committed');
+    report.appendedSegments += chunks.length;
+    report.appendedBytes += batchBytes;
+  }
+  return journal;
+}
+
+/**
+ * Creates the output file's next inode: a copy of the committed prefix. The journal naming the new
+ * inode is written before the rename, so whichever of the two is current has a journal.
+ */
+async function publishCopy(
+  opts: AssembleOptions,
+  outPath: string,
+  stateDir: string,
+  base: Journal,
+): Promise<Journal> {
+  const tmp = tempName(opts.layout.tmp, 'output');
+  if ((await inodeOf(outPath)) !== undefined) {
+    await copyFile(outPath, tmp);
+    await truncate(tmp, base.committedLength);
+  } else {
+    await (await open(tmp, 'wx', 0o644)).close();
+  }
+  const fh = await open(tmp, 'r+');
+  let ino: number;
+  try {
+    const st = await fh.stat();
+    if (st.size !== base.committedLength) {
+      throw new EfsinkError(
+        IoErrorCode.outputMissing,
+        `${outPath} is shorter (${st.size}) than its committed length ${base.committedLength}`,
+      );
+    }
+    await fh.sync();
+    ino = st.ino;
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  } finally {
+    await fh.close();
+  }
+  const journal = { ...base, ino };
+  await writeJournal(stateDir, opts.layout.tmp, journal);
+  opts.onStep?.('copy-journaled');
+  await renameCreatingDir(tmp, outPath);
+  await fsyncDir(dirname(outPath));
+  return journal;
+}
+
+/**
+ * Deletes segments whose bytes were committed longer ago than the retention. The journal consulted
+ * is re-read from disk (the one bound to the current inode), so a holder that lost its file never
+ * deletes a segment the current file does not hold.
+ */
+async function deleteRetired(
+  opts: AssembleOptions,
+  segDir: string,
+  stateDir: string,
+  outPath: string,
+): Promise<number> {
+  const current = await currentJournal(stateDir, await inodeOf(outPath), await listState(stateDir));
+  if (current === undefined) return 0;
+  const now = opts.now();
+  let deleted = 0;
+  for (const name of await listSegments(segDir)) {
+    const entry = current.segments[name];
+    if (entry !== undefined && now - entry.committedAtMs >= opts.segmentRetentionMs) {
+      await unlink(join(segDir, name)).catch(() => {});
+      deleted++;
+    }
+  }
+  return deleted;
+}
+
+async function assertNothingCommitted(
+  stateDir: string,
+  listing: Awaited<ReturnType<typeof listState>>,
+): Promise<void> {
+  for (const epoch of listing.journalEpochs) {
+    const j = await readJournal(stateDir, epoch);
+    if (j !== undefined && j.committedLength > 0) {
+      throw new EfsinkError(
+        IoErrorCode.outputMissing,
+        `output file for ${stateDir} is missing but its journal (epoch ${epoch}) has ${j.committedLength} committed bytes; restore it, or delete ${stateDir} to rebuild from retained segments`,
+      );
+    }
+  }
+}
+
+export async function listSegments(segDir: string): Promise<string[]> {
+  try {
+    return (await readdir(segDir)).filter((n) => n.endsWith(SEGMENT_SUFFIX)).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+async function inodeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).ino;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}

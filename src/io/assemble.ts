@@ -1,0 +1,88 @@
+import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { isEfsinkError } from '../core/errors.js';
+import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
+import { type AssembleOptions, assembleFile, type FileReport } from './assemble-file.js';
+
+export interface AssembleReport {
+  readonly files: readonly FileReport[];
+  readonly failed: readonly { relPath: string; code: string; message: string }[];
+  readonly sweptTempFiles: number;
+}
+
+/** Temp files older than this are leftovers of crashed writers (a live write takes milliseconds). */
+export const TEMP_MAX_AGE_MS = 3_600_000;
+
+/**
+ * One assembly pass over every output file that has landed segments. A failure on one file is
+ * reported and does not stop the others.
+ */
+export async function assemblePass(opts: AssembleOptions): Promise<AssembleReport> {
+  const files: FileReport[] = [];
+  const failed: { relPath: string; code: string; message: string }[] = [];
+  for (const relPath of await findOutputsWithSegments(opts.layout.segments)) {
+    try {
+      files.push(await assembleFile(opts, relPath));
+    } catch (err) {
+      if (!isEfsinkError(err) && !(err as NodeJS.ErrnoException).code) throw err;
+      const code = isEfsinkError(err) ? err.code : `FS_${(err as NodeJS.ErrnoException).code}`;
+      failed.push({ relPath, code, message: (err as Error).message });
+      opts.log.error({ relPath, code, err: (err as Error).message }, 'assembly failed for one output file');
+    }
+  }
+  const sweptTempFiles = await sweepTemp(opts.layout.tmp, opts.now());
+  await pruneEmptyDirs(opts.layout.segments);
+  return { files, failed, sweptTempFiles };
+}
+
+/** Relative output paths: the directories under segments/ that directly hold `*.seg` files. */
+export async function findOutputsWithSegments(segmentsRoot: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    if (entries.some((e) => e.isFile() && e.name.endsWith(SEGMENT_SUFFIX))) {
+      out.push(relative(segmentsRoot, dir).split(sep).join('/'));
+    }
+    for (const e of entries) if (e.isDirectory()) await walk(join(dir, e.name));
+  }
+  await walk(segmentsRoot);
+  return out.sort();
+}
+
+async function sweepTemp(tmpDir: string, now: number): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(tmpDir);
+  } catch {
+    return 0;
+  }
+  let swept = 0;
+  for (const name of names) {
+    const path = join(tmpDir, name);
+    try {
+      if (now - (await stat(path)).mtimeMs > TEMP_MAX_AGE_MS) {
+        await unlink(path);
+        swept++;
+      }
+    } catch {}
+  }
+  return swept;
+}
+
+/** Removes empty segment directories bottom-up (rmdir fails harmlessly on a non-empty one). */
+async function pruneEmptyDirs(dir: string, isRoot = true): Promise<void> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) if (e.isDirectory()) await pruneEmptyDirs(join(dir, e.name), false);
+  if (!isRoot) await rmdir(dir).catch(() => {});
+}

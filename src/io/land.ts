@@ -1,0 +1,48 @@
+import { stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { UnitPlan } from '../core/write/plan-segments.js';
+import { fsyncDir, renameCreatingDir, writeTemp } from './durable-file.js';
+import type { RootLayout } from './layout.js';
+
+export interface LandResult {
+  /** Segments written by this call. */
+  readonly landed: number;
+  /** Segments that were already there (a redelivered unit). */
+  readonly alreadyPresent: number;
+  readonly bytes: number;
+}
+
+/**
+ * Lands a unit's segments durably: for each, temp → write (one call) → fsync → rename to its
+ * deterministic name → fsync the directory. No locks: two writers landing the same unit produce
+ * the same name and bytes, and rename makes the race harmless. When this resolves, every segment
+ * is durable, so the caller may acknowledge the delivery.
+ */
+export async function landUnit(layout: RootLayout, plan: UnitPlan): Promise<LandResult> {
+  let landed = 0;
+  let alreadyPresent = 0;
+  let bytes = 0;
+  for (const seg of plan.segments) {
+    const target = join(layout.segments, seg.relPath, seg.name);
+    if (await exists(target)) {
+      alreadyPresent++;
+      continue;
+    }
+    const tmp = await writeTemp(layout.tmp, seg.name, seg.bytes);
+    await renameCreatingDir(tmp.path, target);
+    await fsyncDir(dirname(target));
+    landed++;
+    bytes += seg.bytes.length;
+  }
+  return { landed, alreadyPresent, bytes };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}

@@ -1,0 +1,31 @@
+import { sinkConfigFromEnv } from '../config/sink-config.js';
+import { EfsinkError } from '../core/errors.js';
+import type { AssembleReport } from '../io/assemble.js';
+import { createSink } from '../io/sink.js';
+import { powertools } from './powertools.js';
+
+const config = sinkConfigFromEnv(process.env);
+const { log, flush } = powertools('efsink-assembler');
+const sink = createSink(config, { log });
+
+/**
+ * Scheduled assembly pass (EventBridge schedule; reserved concurrency 1 keeps passes from piling
+ * up, the per-file lease keeps them correct if they do). Fails the invocation if any file failed,
+ * so that the failure is visible in the function's Errors metric.
+ */
+export async function handler(): Promise<Pick<AssembleReport, 'failed'> & { files: number }> {
+  try {
+    const report = await sink.assemble();
+    log.info({ files: report.files.length, failed: report.failed.length }, 'assembly pass done');
+    if (report.failed.length > 0) {
+      const first = report.failed[0];
+      throw new EfsinkError(
+        first?.code ?? 'ASSEMBLE_FAILED',
+        `${report.failed.length} file(s) failed; first: ${first?.message}`,
+      );
+    }
+    return { files: report.files.length, failed: [] };
+  } finally {
+    flush();
+  }
+}

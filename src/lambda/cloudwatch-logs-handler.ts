@@ -1,0 +1,21 @@
+import { sinkConfigFromEnv } from '../config/sink-config.js';
+import { createSink } from '../io/sink.js';
+import { type CloudWatchIngestResult, ingestCloudWatchLogsEvent } from './cloudwatch-logs.js';
+import { powertools } from './powertools.js';
+
+// Validated once at cold start: a bad deployment fails at init, not per record.
+const config = sinkConfigFromEnv(process.env);
+const { log, metrics, flush } = powertools('efsink-cloudwatch-logs');
+const sink = createSink(config, { log });
+
+/**
+ * CloudWatch Logs subscription filter → Lambda (asynchronous invocation). Returns after the unit is
+ * durable on EFS; throws (so Lambda retries, then sends it to the on-failure destination) otherwise.
+ */
+export async function handler(event: unknown): Promise<CloudWatchIngestResult> {
+  try {
+    return await ingestCloudWatchLogsEvent(event, { config, sink, log, metrics });
+  } finally {
+    flush();
+  }
+}

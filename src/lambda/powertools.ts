@@ -1,0 +1,30 @@
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '../observability/logger.js';
+import { MetricName, type Metrics } from '../observability/metrics.js';
+
+/** Structured JSON logs and EMF metrics through Powertools for AWS Lambda, behind our narrow ports. */
+export function powertools(serviceName: string): { log: Logger; metrics: Metrics; flush(): void } {
+  const logger = new PowertoolsLogger({ serviceName });
+  const emf = new PowertoolsMetrics({ namespace: 'efsink', serviceName });
+  const log: Logger = {
+    debug: (f, m) => logger.debug(m, { ...f }),
+    info: (f, m) => logger.info(m, { ...f }),
+    warn: (f, m) => logger.warn(m, { ...f }),
+    error: (f, m) => logger.error(m, { ...f }),
+  };
+  const metrics: Metrics = {
+    count(name, value, dimensions) {
+      const unit = name === MetricName.bytesWritten ? MetricUnit.Bytes : MetricUnit.Count;
+      if (dimensions === undefined) {
+        emf.addMetric(name, unit, value);
+        return;
+      }
+      // Per-code failure counts are a single metric with their own dimension set.
+      const single = emf.singleMetric();
+      for (const [k, v] of Object.entries(dimensions)) single.addDimension(k, v);
+      single.addMetric(name, unit, value);
+    },
+  };
+  return { log, metrics, flush: () => emf.publishStoredMetrics() };
+}
