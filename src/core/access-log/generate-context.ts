@@ -101,7 +101,7 @@ export function generateRequestContext(
     routeKey: prng.chance(0.05) ? '$default' : `${method} ${route.resourcePath}`,
     protocol: prng.chance(0.85) ? 'HTTP/1.1' : 'HTTP/2.0',
     status,
-    responseLength: status === 204 || status === 304 ? 0 : prng.int(2, 48_000),
+    responseLength: status === 204 || status === 304 || method === 'HEAD' ? 0 : prng.int(2, 48_000),
     stage,
     apiId,
     accountId: scope.accountId ?? '123456789012',
