@@ -20,9 +20,13 @@ export interface TestEnvironment {
   readonly fileSystemSecurityGroup: ec2.ISecurityGroup;
 }
 
-/** A stack with an imported VPC and EFS file system, built offline (no lookups). */
-export function createTestEnvironment(): TestEnvironment {
-  const app = new App();
+/**
+ * A stack with an imported VPC and EFS file system, built offline (no lookups). Bundling is skipped
+ * (`aws:cdk:bundling-stacks: []`, as `cdk synth --exclusively` does for other stacks) unless `bundle`
+ * is set: each esbuild run costs a process spawn, and only bundling.test.ts is about bundles.
+ */
+export function createTestEnvironment(options: { bundle?: boolean } = {}): TestEnvironment {
+  const app = new App(options.bundle === true ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'TestStack', { env: { account: '123456789012', region: 'eu-west-1' } });
   const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
     vpcId: 'vpc-0123456789abcdef0',
