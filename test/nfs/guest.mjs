@@ -76,7 +76,7 @@ const assembleArgs = (root) => [
 ];
 function assemble(root) {
   const r = efsink(assembleArgs(root));
-  const busy = (r.stdout + r.stderr).split('\n').filter((l) => /busy|skip|held|lease/i.test(l)).length;
+  const busy = (r.stdout + r.stderr).split('\n').filter((l) => /^busy:/.test(l)).length;
   log(`assemble rc=${r.rc} busyLines=${busy}${r.rc === 0 ? '' : ` stderr: ${short(r.stderr)}`}`);
   return { ...r, busy };
 }
