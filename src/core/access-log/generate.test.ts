@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateAccessLogEntries, generateAccessLogLines } from './generate.js';
+import { generateAccessLogEntries, generateAccessLogLines, iterateAccessLogEntries } from './generate.js';
 import { generateRequestContext, uuid } from './generate-context.js';
 import { parseAccessLog } from './parse-line.js';
 import { HTTP_JSON_FORMAT, REST_CLF_FORMAT } from './presets.js';
@@ -160,6 +160,14 @@ describe('generateAccessLogEntries', () => {
         code: 'GENERATE_INVALID_OPTIONS',
         message: expect.stringContaining(message),
       }),
+    );
+  });
+
+  it('streams the same entries one at a time, checking options at the call', () => {
+    const iterator = iterateAccessLogEntries({ ...base, count: 5 });
+    expect([...iterator]).toEqual(generateAccessLogEntries({ ...base, count: 5 }));
+    expect(() => iterateAccessLogEntries({ ...base, count: -1 })).toThrow(
+      expect.objectContaining({ code: 'GENERATE_INVALID_OPTIONS' }),
     );
   });
 

@@ -71,6 +71,19 @@ const PAD_UNIT_BYTES = utf8ByteLength(PAD_UNIT);
  *   longLines: 3, hugeLine: true, trailingNewline: true });
  */
 export function generateAccessLogEntries(options: GenerateAccessLogOptions): GeneratedAccessLogEntry[] {
+  return [...iterateAccessLogEntries(options)];
+}
+
+/**
+ * The same entries as {@link generateAccessLogEntries}, one at a time, so a benchmark can stream millions
+ * of lines without holding them. Options are checked at the call, not at the first `next()`.
+ *
+ * @example
+ * for (const { line } of iterateAccessLogEntries({ seed: 1, count: 1e6, startEpochMs: 0 })) sink.write(line);
+ */
+export function iterateAccessLogEntries(
+  options: GenerateAccessLogOptions,
+): IterableIterator<GeneratedAccessLogEntry> {
   const { count, startEpochMs } = options;
   const longLines = options.longLines ?? 0;
   const meanIntervalMs = options.meanIntervalMs ?? 20;
@@ -85,22 +98,23 @@ export function generateAccessLogEntries(options: GenerateAccessLogOptions): Gen
   let source = options.format ?? ACCESS_LOG_PRESETS[options.preset ?? 'rest-clf'];
   if (options.trailingNewline === true && !source.endsWith('\n')) source += '\n';
   const format = parseAccessLogFormat(source);
+  const padded = PADDABLE.find(([name]) => format.variables.includes(name));
+  if (special > 0 && padded === undefined) {
+    invalid(`long lines need the format to use one of ${PADDABLE.map(([n]) => `$context.${n}`).join(', ')}`);
+  }
   const prng = createPrng(options.seed);
   const sizes = planLineSizes(prng, count, longLines, options);
-
-  const entries: GeneratedAccessLogEntry[] = [];
-  let epochMs = startEpochMs;
-  for (let i = 0; i < count; i++) {
-    const context = generateRequestContext(prng, epochMs, options);
-    const targetBytes = sizes.get(i);
-    entries.push(
-      targetBytes === undefined
+  return (function* () {
+    let epochMs = startEpochMs;
+    for (let i = 0; i < count; i++) {
+      const context = generateRequestContext(prng, epochMs, options);
+      const targetBytes = sizes.get(i);
+      yield targetBytes === undefined || padded === undefined
         ? { context, line: renderAccessLog(format, context) }
-        : padToSize(format, context, targetBytes),
-    );
-    epochMs += Math.floor(prng.next() * (2 * meanIntervalMs + 1));
-  }
-  return entries;
+        : padToSize(format, context, padded, targetBytes);
+      epochMs += Math.floor(prng.next() * (2 * meanIntervalMs + 1));
+    }
+  })();
 }
 
 /** The lines alone; see {@link generateAccessLogEntries}. */
@@ -129,13 +143,9 @@ function planLineSizes(
 function padToSize(
   format: AccessLogFormat,
   context: AccessLogContext,
+  [name, prefix]: readonly [string, string],
   targetBytes: number,
 ): GeneratedAccessLogEntry {
-  const padded = PADDABLE.find(([name]) => format.variables.includes(name));
-  if (padded === undefined) {
-    invalid(`long lines need the format to use one of ${PADDABLE.map(([n]) => `$context.${n}`).join(', ')}`);
-  }
-  const [name, prefix] = padded;
   const occurrences = format.parts.filter((p) => p.kind === 'variable' && p.name === name).length;
   const baseBytes = utf8ByteLength(renderAccessLog(format, { ...context, [name]: prefix }));
   const padBytes = Math.floor((targetBytes - baseBytes) / occurrences);

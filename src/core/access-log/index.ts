@@ -15,6 +15,7 @@ export {
   type GeneratedAccessLogEntry,
   generateAccessLogEntries,
   generateAccessLogLines,
+  iterateAccessLogEntries,
 } from './generate.js';
 export { generateRequestContext, type RequestContextScope } from './generate-context.js';
 export { parseAccessLog } from './parse-line.js';
