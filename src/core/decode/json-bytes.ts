@@ -193,7 +193,9 @@ class Parser {
   string(): string {
     const [start, end, escapes] = this.scan();
     if (!escapes) return this.buf.toString('utf8', start, end);
-    return this.unescape(start, end).toString('utf8');
+    this.unescape(start, end); // validates the escapes with our error messages
+    // Non-byte members follow JSON.parse exactly (a lone surrogate stays a lone surrogate).
+    return JSON.parse(this.buf.toString('utf8', start - 1, end + 1)) as string;
   }
 
   stringBytes(): Buffer {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SubscriptionPayload } from '../decode/cloudwatch-logs.js';
 import { hourOf, type PathTemplate, renderPath, type TemplateValues } from '../layout/path-template.js';
 import { frameEntries } from './frame.js';
+import type { SegmentMeta } from './segment-meta.js';
 
 /**
  * One immutable segment to land: the framed bytes one delivery unit contributes to one output file.
@@ -15,6 +16,8 @@ export interface SegmentPlan {
   readonly name: string;
   readonly bytes: Buffer;
   readonly entryCount: number;
+  /** Event-id description landed beside the segment (CloudWatch units; ADR 0004). */
+  readonly meta?: SegmentMeta;
 }
 
 export interface UnitPlan {
@@ -52,8 +55,9 @@ export function planUnit(
   template: PathTemplate,
   values: TemplateValues,
   sortKeyOf: (firstEntryIndex: number) => string,
+  metaOf?: (firstEntryIndex: number, lastEntryIndex: number, count: number) => SegmentMeta,
 ): UnitPlan {
-  const groups = new Map<string, { first: number; items: Uint8Array[] }>();
+  const groups = new Map<string, { first: number; last: number; items: Uint8Array[] }>();
   // Rendering the template per entry is the hot path; entries of one hour share a path.
   const pathByHour = new Map<number, string>();
   for (let i = 0; i < entries.length; i++) {
@@ -66,9 +70,10 @@ export function planUnit(
     }
     let g = groups.get(relPath);
     if (g === undefined) {
-      g = { first: i, items: [] };
+      g = { first: i, last: i, items: [] };
       groups.set(relPath, g);
     }
+    g.last = i;
     g.items.push(e.bytes);
   }
   const segments: SegmentPlan[] = [];
@@ -78,6 +83,7 @@ export function planUnit(
       name: `${sortKeyOf(g.first)}~${unitId}${SEGMENT_SUFFIX}`,
       bytes: frameEntries(g.items),
       entryCount: g.items.length,
+      ...(metaOf ? { meta: metaOf(g.first, g.last, g.items.length) } : {}),
     });
   }
   return { unitId, segments, entryCount: entries.length };
@@ -110,17 +116,31 @@ export function planCloudWatchUnit(payload: SubscriptionPayload, template: PathT
   }
   const entries = events.map((e) => ({ timestampMs: e.timestamp, bytes: e.message }));
   const values = { logGroup: payload.logGroup, logStream: payload.logStream, owner: payload.owner };
-  return planUnit(unitId, entries, template, values, (i) => {
-    const e = events[i] as (typeof events)[number];
-    return `${timeKey(e.timestamp)}-${eventIdKey(e.id)}`;
-  });
+  return planUnit(
+    unitId,
+    entries,
+    template,
+    values,
+    (i) => {
+      const e = events[i] as (typeof events)[number];
+      return `${timeKey(e.timestamp)}-${eventIdKey(e.id)}`;
+    },
+    (firstIndex, lastIndex, count) => ({
+      v: 1,
+      logGroup: payload.logGroup,
+      logStream: payload.logStream,
+      firstEventId: (events[firstIndex] as (typeof events)[number]).id,
+      lastEventId: (events[lastIndex] as (typeof events)[number]).id,
+      eventCount: count,
+    }),
+  );
 }
 
 /**
  * CloudWatch event ids are decimal strings that grow with time and sequence within a stream, so a
  * zero-padded id orders the payloads of one stream; other ids are hashed to keep names safe.
  */
-function eventIdKey(id: string): string {
+export function eventIdKey(id: string): string {
   return /^\d{1,60}$/.test(id)
     ? id.padStart(60, '0')
     : createHash('sha256').update(id).digest('hex').slice(0, 60);

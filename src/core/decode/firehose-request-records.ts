@@ -1,0 +1,57 @@
+import { CoreErrorCode, EfsinkError, isEfsinkError } from '../errors.js';
+import { decodeSubscriptionEnvelope, type SubscriptionPayload } from './cloudwatch-logs.js';
+import { gunzipCapped, isGzip } from './gzip.js';
+
+/**
+ * One Firehose record, classified: the bytes a producer put (API Gateway access logs delivered
+ * straight to Firehose), or a CloudWatch Logs subscription payload (a subscription filter whose
+ * destination is the stream: each record is gzip(JSON envelope)).
+ */
+export type FirehoseRecord =
+  | { readonly kind: 'raw'; readonly bytes: Buffer }
+  | { readonly kind: 'cloudwatch'; readonly payload: SubscriptionPayload };
+
+/**
+ * Recognises CloudWatch Logs subscription payloads among Firehose records and unwraps them.
+ *
+ * A record is a subscription payload when it starts with the gzip magic number: API Gateway access
+ * log lines are text and never start with the bytes 0x1f 0x8b. Such a record must then gunzip
+ * (within the budget) to a valid envelope; if it does not, the whole request fails with the
+ * decoder's code (DECODE_INVALID_GZIP, DECODE_INVALID_JSON, DECODE_INVALID_ENVELOPE,
+ * DECODE_INVALID_EVENT, DECODE_TOO_LARGE) rather than writing compressed bytes into a text log.
+ * `maxDecompressedBytes` bounds the sum over all records of one request (gzip-bomb guard).
+ *
+ * @example
+ * classifyFirehoseRecords([Buffer.from('GET /pets 200')], 1 << 20) // → [{ kind: 'raw', bytes }]
+ */
+export function classifyFirehoseRecords(
+  records: readonly Buffer[],
+  maxDecompressedBytes: number,
+): FirehoseRecord[] {
+  let budget = maxDecompressedBytes;
+  return records.map((bytes, i): FirehoseRecord => {
+    if (!isGzip(bytes)) return { kind: 'raw', bytes };
+    const unit = `records[${i}]`;
+    try {
+      if (budget <= 0) throw budgetExceeded(unit, maxDecompressedBytes);
+      const json = gunzipCapped(bytes, budget, `${unit} (gzip)`);
+      budget -= json.length;
+      return { kind: 'cloudwatch', payload: decodeSubscriptionEnvelope(json) };
+    } catch (err) {
+      if (!isEfsinkError(err)) throw err;
+      const message =
+        err.code === CoreErrorCode.tooLarge
+          ? budgetExceeded(unit, maxDecompressedBytes).message
+          : `${unit}: ${err.message}`;
+      throw new EfsinkError(err.code, message, { cause: err, unit });
+    }
+  });
+}
+
+function budgetExceeded(unit: string, max: number): EfsinkError {
+  return new EfsinkError(
+    CoreErrorCode.tooLarge,
+    `${unit}: decompressed CloudWatch Logs payloads of this request exceed the limit of ${max} bytes`,
+    { unit },
+  );
+}

@@ -1,0 +1,51 @@
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { gunzipCapped, isGzip } from './gzip.js';
+
+describe('gunzipCapped', () => {
+  it('round-trips any bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => {
+        expect(gunzipCapped(gzipSync(bytes), 1 << 20)).toEqual(Buffer.from(bytes));
+      }),
+    );
+  });
+
+  it('concatenates every member of a multi-member stream', () => {
+    const gz = Buffer.concat([gzipSync('first\n'), gzipSync('second\n'), gzipSync('')]);
+    expect(gunzipCapped(gz, 1024).toString()).toBe('first\nsecond\n');
+  });
+
+  it('fails on a gzip bomb with DECODE_TOO_LARGE instead of inflating it', () => {
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(100_000);
+    expect(() => gunzipCapped(bomb, 1024 * 1024)).toThrow(
+      expect.objectContaining({ code: 'DECODE_TOO_LARGE' }),
+    );
+  });
+
+  it('fails on truncated gzip with DECODE_INVALID_GZIP', () => {
+    const gz = gzipSync(Buffer.from('hello world, hello world, hello world'));
+    for (const cut of [1, 5, 10, gz.length - 1]) {
+      expect(() => gunzipCapped(gz.subarray(0, cut), 1024)).toThrow(
+        expect.objectContaining({ code: 'DECODE_INVALID_GZIP' }),
+      );
+    }
+  });
+
+  it('fails on corrupt data with DECODE_INVALID_GZIP', () => {
+    const gz = gzipSync(Buffer.from('hello world'));
+    gz[12] = (gz[12] as number) ^ 0xff;
+    expect(() => gunzipCapped(gz, 1024)).toThrow(expect.objectContaining({ code: 'DECODE_INVALID_GZIP' }));
+    expect(() => gunzipCapped(Buffer.from('plain text'), 1024)).toThrow(
+      expect.objectContaining({ code: 'DECODE_INVALID_GZIP' }),
+    );
+  });
+
+  it('recognises the gzip magic number', () => {
+    expect(isGzip(gzipSync('x'))).toBe(true);
+    expect(isGzip(Buffer.from('{"a":1}'))).toBe(false);
+    expect(isGzip(Buffer.from([0x1f]))).toBe(false);
+  });
+});
