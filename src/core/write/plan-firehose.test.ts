@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import type { FirehoseRecord } from '../decode/firehose-request-records.js';
+import { compilePathTemplate, DEFAULT_PATH_TEMPLATE } from '../layout/path-template.js';
+import {
+  deliveryStreamNameOf,
+  parseFirehoseObjectName,
+  planFirehoseObject,
+  planFirehoseRequest,
+} from './plan-firehose.js';
+import { unitIdOf } from './plan-segments.js';
+
+const template = compilePathTemplate(DEFAULT_PATH_TEMPLATE);
+const T = Date.UTC(2025, 7, 6, 14, 59, 59, 500);
+const raw = (s: string): FirehoseRecord => ({ kind: 'raw', bytes: Buffer.from(s) });
+const cwl = (
+  messageType: 'DATA_MESSAGE' | 'CONTROL_MESSAGE',
+  events: [number, string][],
+): FirehoseRecord => ({
+  kind: 'cloudwatch',
+  payload: {
+    messageType,
+    owner: '123456789012',
+    logGroup: 'api-access',
+    logStream: 'stream',
+    subscriptionFilters: ['f'],
+    logEvents: events.map(([timestamp, m], i) => ({ id: String(i), timestamp, message: Buffer.from(m) })),
+  },
+});
+
+describe('planFirehoseRequest', () => {
+  it('is one unit named by the request id alone, routed to the request hour under the configured log group', () => {
+    const plan = planFirehoseRequest('req-1', T, [raw('a'), raw('b\n'), raw('')], template, {
+      logGroup: 'api-access',
+      source: 'amazon-apigateway-x',
+    });
+    expect(plan.unitId).toBe(unitIdOf('firehose', ['req-1']));
+    expect(plan.segments).toHaveLength(1);
+    expect(plan.segments[0]?.relPath).toBe('api-access/2025/08/06/14.log');
+    expect(plan.segments[0]?.bytes.toString()).toBe('a\nb\n\n');
+    expect(plan.segments[0]?.name).toBe(`00${T}~${plan.unitId}.seg`);
+  });
+
+  it('plans the same names and bytes for a retry (same request id)', () => {
+    const a = planFirehoseRequest('req-1', T, [raw('x')], template, { logGroup: 'g' });
+    expect(planFirehoseRequest('req-1', T, [raw('x')], template, { logGroup: 'g' })).toEqual(a);
+    expect(planFirehoseRequest('req-2', T, [raw('x')], template, { logGroup: 'g' }).unitId).not.toBe(
+      a.unitId,
+    );
+  });
+
+  it('defaults the log group to the delivery stream name', () => {
+    const plan = planFirehoseRequest('r', T, [raw('x')], template, { source: 'amazon-apigateway-s' });
+    expect(plan.segments[0]?.relPath).toBe('amazon-apigateway-s/2025/08/06/14.log');
+  });
+
+  it('unwraps CloudWatch payloads by their own log group and event hours, skipping control messages', () => {
+    const next = T + 1000;
+    const plan = planFirehoseRequest(
+      'r',
+      T,
+      [
+        raw('direct'),
+        cwl('DATA_MESSAGE', [
+          [T, 'e1'],
+          [next, 'e2'],
+        ]),
+        cwl('CONTROL_MESSAGE', []),
+        raw('direct2'),
+      ],
+      template,
+      { logGroup: 'api-access' },
+    );
+    expect(plan.entryCount).toBe(4);
+    const byPath = Object.fromEntries(plan.segments.map((s) => [s.relPath, s.bytes.toString()]));
+    // Same file for the direct records and the event of the same hour: one segment, request order.
+    expect(byPath).toEqual({
+      'api-access/2025/08/06/14.log': 'direct\ne1\ndirect2\n',
+      'api-access/2025/08/06/15.log': 'e2\n',
+    });
+    expect(new Set(plan.segments.map((s) => s.name)).size).toBe(2);
+  });
+
+  it('plans nothing for a request with no records or only control messages', () => {
+    expect(planFirehoseRequest('r', T, [], template, {}).segments).toEqual([]);
+    expect(planFirehoseRequest('r', T, [cwl('CONTROL_MESSAGE', [])], template, {}).segments).toEqual([]);
+  });
+});
+
+describe('planFirehoseObject', () => {
+  it('keeps the object as one entry, adding a newline only when it does not end with one', () => {
+    const o = { bucket: 'b', key: 'k', eTag: '"e"' };
+    const plain = planFirehoseObject(o, Buffer.from('l1l2'), T, template, { logGroup: 'g' });
+    expect(plain.segments[0]?.bytes.toString()).toBe('l1l2\n');
+    const delimited = planFirehoseObject(o, Buffer.from('l1\nl2\n'), T, template, { logGroup: 'g' });
+    expect(delimited.segments[0]?.bytes.toString()).toBe('l1\nl2\n');
+  });
+
+  it('identifies the object by bucket + key + version id, else ETag', () => {
+    const plan = (o: { versionId?: string; eTag?: string }) =>
+      planFirehoseObject({ bucket: 'b', key: 'k', ...o }, Buffer.from('x'), T, template, {}).unitId;
+    expect(plan({ versionId: 'v1', eTag: 'e' })).toBe(plan({ versionId: 'v1', eTag: 'other' }));
+    expect(plan({ versionId: 'v1' })).not.toBe(plan({ versionId: 'v2' }));
+    expect(plan({ eTag: 'e1' })).not.toBe(plan({ eTag: 'e2' }));
+    expect(plan({ eTag: 'v1' })).not.toBe(plan({ versionId: 'v1' }));
+  });
+});
+
+describe('Firehose names', () => {
+  it('takes the delivery stream name from the source ARN', () => {
+    expect(
+      deliveryStreamNameOf('arn:aws:firehose:us-east-1:123456789012:deliverystream/amazon-apigateway-a'),
+    ).toBe('amazon-apigateway-a');
+    expect(deliveryStreamNameOf('arn:aws:s3:::bucket')).toBeUndefined();
+    expect(deliveryStreamNameOf(undefined)).toBeUndefined();
+  });
+
+  it('parses the time and stream out of a Firehose object name', () => {
+    const key =
+      '2024/06/12/08/amazon-apigateway-my-api-2-2024-06-12-08-45-12-796e56c0-7fdf-47b7-9268-38b875bb62d2';
+    expect(parseFirehoseObjectName(key)).toEqual({
+      deliveryStreamName: 'amazon-apigateway-my-api',
+      streamVersion: 2,
+      timestampMs: Date.UTC(2024, 5, 12, 8, 45, 12),
+    });
+    expect(parseFirehoseObjectName(`${key}.gz`)?.timestampMs).toBe(Date.UTC(2024, 5, 12, 8, 45, 12));
+  });
+
+  it('returns undefined for names Firehose did not make or impossible dates', () => {
+    expect(parseFirehoseObjectName('logs/today.log')).toBeUndefined();
+    expect(
+      parseFirehoseObjectName('s-1-2024-02-30-08-45-12-796e56c0-7fdf-47b7-9268-38b875bb62d2'),
+    ).toBeUndefined();
+    expect(
+      parseFirehoseObjectName('s-1-2024-02-03-24-45-12-796e56c0-7fdf-47b7-9268-38b875bb62d2'),
+    ).toBeUndefined();
+  });
+});
