@@ -154,6 +154,30 @@ describe('FilterLogEvents through the real SDK client', () => {
     expect(messages(events)).toEqual(Array.from({ length: 40 }, (_, i) => `line ${i}`));
   });
 
+  it('orders events seeded out of order by timestamp, then ingestion time', async () => {
+    const { cwl, sdk } = await start();
+    cwl.putLogEvents(group, 'b', [
+      { timestamp: t0 + 5, message: 'late' },
+      { timestamp: t0 + 1, message: 'tie-2', ingestionTime: t0 + 9 },
+    ]);
+    cwl.putLogEvents(group, 'a', [
+      { timestamp: t0 + 1, message: 'tie-1', ingestionTime: t0 + 2 },
+      { timestamp: t0, message: 'first' },
+    ]);
+    const { events } = await filterAll(sdk, { logGroupName: group });
+    expect(messages(events)).toEqual(['first', 'tie-1', 'tie-2', 'late']);
+  });
+
+  it('accepts the log group as logGroupIdentifier, by name or by ARN', async () => {
+    const { cwl, sdk } = await start();
+    seed(cwl, 4, 1);
+    const arn = `arn:aws:logs:us-east-1:123456789012:log-group:${group}`;
+    for (const logGroupIdentifier of [group, arn, `${arn}:*`]) {
+      const page = await sdk.send(new FilterLogEventsCommand({ logGroupIdentifier }));
+      expect(page.events).toHaveLength(4);
+    }
+  });
+
   it('works with the SDK paginator, which also stops only on an absent token', async () => {
     const { cwl, sdk } = await start({ pageEventLimit: ({ pageIndex }) => (pageIndex % 2 === 0 ? 0 : 50) });
     seed(cwl, 120);
@@ -207,6 +231,47 @@ describe('GetLogEvents through the real SDK client', () => {
       }),
     );
     expect(back.events?.map((e) => e.message)).toEqual(Array.from({ length: 10 }, (_, i) => `line ${5 + i}`));
+  });
+
+  it('returns the backward token it was given once paging backward reaches the head', async () => {
+    const { cwl, sdk } = await start();
+    seed(cwl, 5, 1);
+    const request = (nextToken?: string) =>
+      sdk.send(
+        new GetLogEventsCommand({
+          logGroupName: group,
+          logStreamName: 'stream-0',
+          limit: 3,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
+    const tail = await request();
+    const head = await request(tail.nextBackwardToken);
+    const past = await request(head.nextBackwardToken);
+    expect([tail, head, past].map((p) => p.events?.length)).toEqual([3, 2, 0]);
+    expect(past.nextBackwardToken).toBe(head.nextBackwardToken);
+    expect(past.nextForwardToken).toMatch(/^f\/\d{56}\/\d+$/);
+  });
+
+  it('serves an empty page in the middle with a new forward token, not the end-of-stream one', async () => {
+    const { cwl, sdk } = await start({
+      pageEventLimit: ({ operation, pageIndex }) => (operation === 'GetLogEvents' && pageIndex === 1 ? 0 : 2),
+    });
+    seed(cwl, 4, 1);
+    const request = (nextToken?: string) =>
+      sdk.send(
+        new GetLogEventsCommand({
+          logGroupName: group,
+          logStreamName: 'stream-0',
+          startFromHead: true,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
+    const first = await request();
+    const empty = await request(first.nextForwardToken);
+    const rest = await request(empty.nextForwardToken);
+    expect([first, empty, rest].map((p) => p.events?.length)).toEqual([2, 0, 2]);
+    expect(empty.nextForwardToken).not.toBe(first.nextForwardToken);
   });
 
   it('treats startTime as inclusive and endTime as exclusive', async () => {

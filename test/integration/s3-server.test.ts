@@ -74,6 +74,22 @@ describe('startS3Server (s3rver) driven by the real @aws-sdk/client-s3', () => {
     expect(head.ContentEncoding ?? '').not.toContain('aws-chunked');
   });
 
+  it('fails an aws-chunked upload whose trailing CRC32 does not match with 400 BadDigest', async () => {
+    const framed = '5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n';
+    const response = await fetch(`${server.endpoint}/${bucket}/bad-digest`, {
+      method: 'PUT',
+      headers: {
+        'content-encoding': 'aws-chunked',
+        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+        'x-amz-decoded-content-length': '5',
+        'x-amz-trailer': 'x-amz-checksum-crc32',
+      },
+      body: framed,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('<Code>BadDigest</Code>');
+  });
+
   it('reports the MD5 of a single-part object as its quoted ETag on Put, Get, Head and List', async () => {
     const body = Buffer.from('etag me\n');
     const md5 = `"${createHash('md5').update(body).digest('hex')}"`;

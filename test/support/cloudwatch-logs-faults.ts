@@ -1,6 +1,9 @@
 // Fault injection and rate limiting for the test CloudWatch Logs server.
 
+import type { ServerResponse } from 'node:http';
+import { CloudWatchLogsFault } from './cloudwatch-logs-input.js';
 import type { OperationName } from './cloudwatch-logs-operations.js';
+import type { RecordedRequest } from './cloudwatch-logs-server.js';
 
 /**
  * What an injected fault answers:
@@ -100,4 +103,39 @@ export class TokenBuckets {
 
 function capacity(limit: RateLimit): number {
   return limit.burst ?? Math.max(1, limit.requestsPerSecond);
+}
+
+/** Answers `res` with the fault; `fail` writes a JSON 1.1 error and records it. */
+export function answerFault(
+  fault: FaultKind,
+  res: ServerResponse,
+  record: RecordedRequest,
+  fail: (fault: CloudWatchLogsFault, record?: RecordedRequest) => void,
+): void {
+  switch (fault) {
+    case 'ThrottlingException':
+      fail(new CloudWatchLogsFault('ThrottlingException', 'Rate exceeded'), record);
+      return;
+    case 'ServiceUnavailableException':
+      fail(
+        new CloudWatchLogsFault('ServiceUnavailableException', 'The service is unavailable.', 500),
+        record,
+      );
+      return;
+    case 'InternalFailure':
+      fail(new CloudWatchLogsFault('InternalFailure', 'An internal error occurred.', 500), record);
+      return;
+    case 'BadGateway': {
+      const html = '<html><body><h1>502 Bad Gateway</h1></body></html>';
+      record.statusCode = 502;
+      record.errorType = 'BadGateway';
+      res.writeHead(502, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(html) });
+      res.end(html);
+      return;
+    }
+    case 'ConnectionReset':
+      record.errorType = 'ConnectionReset';
+      res.socket?.destroy();
+      return;
+  }
 }

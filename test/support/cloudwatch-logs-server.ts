@@ -10,6 +10,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  answerFault,
   type FaultKind,
   FaultPlan,
   type FaultRule,
@@ -246,40 +247,6 @@ export async function startCloudWatchLogsServer(
       );
     },
   };
-}
-
-function answerFault(
-  fault: FaultKind,
-  res: ServerResponse,
-  record: RecordedRequest,
-  fail: (fault: CloudWatchLogsFault, record?: RecordedRequest) => void,
-): void {
-  switch (fault) {
-    case 'ThrottlingException':
-      fail(new CloudWatchLogsFault('ThrottlingException', 'Rate exceeded'), record);
-      return;
-    case 'ServiceUnavailableException':
-      fail(
-        new CloudWatchLogsFault('ServiceUnavailableException', 'The service is unavailable.', 500),
-        record,
-      );
-      return;
-    case 'InternalFailure':
-      fail(new CloudWatchLogsFault('InternalFailure', 'An internal error occurred.', 500), record);
-      return;
-    case 'BadGateway': {
-      const html = '<html><body><h1>502 Bad Gateway</h1></body></html>';
-      record.statusCode = 502;
-      record.errorType = 'BadGateway';
-      res.writeHead(502, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(html) });
-      res.end(html);
-      return;
-    }
-    case 'ConnectionReset':
-      record.errorType = 'ConnectionReset';
-      res.socket?.destroy();
-      return;
-  }
 }
 
 /**

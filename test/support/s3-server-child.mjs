@@ -10,12 +10,15 @@
 // with a trailing `x-amz-checksum-crc32` (x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER).
 // Real S3 strips that framing (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html);
 // s3rver stores it verbatim, which would corrupt objects byte-wise. The front decodes the framing and
-// forwards a plain body, so the stored bytes are what the client sent. s3rver does not verify SigV4
+// forwards a plain body, so the stored bytes are what the client sent, after checking the trailing
+// x-amz-checksum-crc32/sha1/sha256 as S3 does (400 BadDigest on mismatch). s3rver does not verify SigV4
 // signatures, so rewriting signed headers is harmless.
 //
 // Protocol with the parent: config JSON in env EFSINK_S3_SERVER_CONFIG ({directory, buckets[]}); one
 // line `{"port":N}` on stdout when ready; exits on SIGTERM or when stdin closes.
+import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
+import zlib from 'node:zlib';
 import S3rver from 's3rver';
 
 const config = JSON.parse(process.env.EFSINK_S3_SERVER_CONFIG ?? '{}');
@@ -29,7 +32,10 @@ const s3rver = new S3rver({
 });
 const { port: backendPort } = await s3rver.run();
 
-/** Decodes an aws-chunked body: `hex-size[;chunk-signature=..]\r\n data \r\n` … `0\r\n trailers \r\n`. */
+/**
+ * Decodes an aws-chunked body: `hex-size[;chunk-signature=..]\r\n data \r\n` … `0\r\n` then trailer lines
+ * `name:value\r\n` and a final `\r\n`. Returns the payload and the trailers.
+ */
 function decodeAwsChunked(body) {
   const parts = [];
   let offset = 0;
@@ -40,11 +46,40 @@ function decodeAwsChunked(body) {
     const size = Number.parseInt(sizeText, 16);
     if (!Number.isFinite(size) || size < 0) throw new Error(`aws-chunked: bad chunk size "${sizeText}"`);
     offset = lineEnd + 2;
-    if (size === 0) return Buffer.concat(parts);
+    if (size === 0) {
+      const trailers = {};
+      for (const line of body.subarray(offset).toString('latin1').split('\r\n')) {
+        const colon = line.indexOf(':');
+        if (colon > 0) trailers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      return { payload: Buffer.concat(parts), trailers };
+    }
     if (offset + size + 2 > body.length) throw new Error('aws-chunked: chunk runs past end of body');
     parts.push(body.subarray(offset, offset + size));
     offset += size + 2;
   }
+}
+
+/** Checksums S3 verifies (x-amz-checksum-*), base64 of the big-endian digest; unknown ones pass unchecked. */
+function checksumOf(algorithm, payload) {
+  if (algorithm === 'crc32' && typeof zlib.crc32 === 'function') {
+    const digest = Buffer.alloc(4);
+    digest.writeUInt32BE(zlib.crc32(payload) >>> 0);
+    return digest.toString('base64');
+  }
+  if (algorithm === 'sha1' || algorithm === 'sha256')
+    return createHash(algorithm).update(payload).digest('base64');
+  return undefined;
+}
+
+/** The first x-amz-checksum-* value (trailer or header) that does not match the payload, if any. */
+function checksumMismatch(payload, fields) {
+  for (const [name, value] of Object.entries(fields)) {
+    const match = /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)$/.exec(name);
+    const expected = match ? checksumOf(match[1], payload) : undefined;
+    if (expected !== undefined && expected !== value) return { name, value, expected };
+  }
+  return undefined;
 }
 
 function isAwsChunked(headers) {
@@ -69,6 +104,12 @@ function forward(req, res, headers, body) {
   else upstream.end(body);
 }
 
+function sendError(res, code, message) {
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+  res.writeHead(400, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
+  res.end(xml);
+}
+
 const front = createServer((req, res) => {
   if (!isAwsChunked(req.headers)) {
     forward(req, res, req.headers, undefined);
@@ -79,12 +120,19 @@ const front = createServer((req, res) => {
   req.on('end', () => {
     let decoded;
     try {
-      decoded = decodeAwsChunked(Buffer.concat(chunks));
+      const { payload, trailers } = decodeAwsChunked(Buffer.concat(chunks));
+      decoded = payload;
+      const mismatch = checksumMismatch(payload, trailers);
+      if (mismatch) {
+        sendError(
+          res,
+          'BadDigest',
+          `${mismatch.name} ${mismatch.value} did not match the calculated ${mismatch.expected}`,
+        );
+        return;
+      }
     } catch (error) {
-      res.writeHead(400, { 'content-type': 'application/xml' });
-      res.end(
-        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>IncompleteBody</Code><Message>${String(error)}</Message></Error>`,
-      );
+      sendError(res, 'IncompleteBody', String(error));
       return;
     }
     const headers = { ...req.headers };
