@@ -19,10 +19,14 @@ import {
 } from './monitoring.js';
 import { validateDurationSeconds } from './validation.js';
 
-/** Metric the assembler publishes (EMF) with the age of the oldest segment not yet assembled. */
+/**
+ * Metric the assembler is expected to publish (Powertools EMF: namespace `efsink`, default `service`
+ * dimension) with the age of the oldest segment not yet assembled. Missing data does not alarm.
+ */
 export const OLDEST_SEGMENT_AGE_METRIC = {
   namespace: 'efsink',
   metricName: 'OldestUnassembledSegmentAgeSeconds',
+  dimensionsMap: { service: 'efsink-assembler' },
 } as const;
 
 /** Assembler settings a path construct passes through. */
@@ -49,9 +53,9 @@ export interface EfsAssemblerOptions extends EfsinkFunctionOptions, EfsinkAlarmO
    */
   readonly memorySize?: number;
   /**
-   * How long an assembly lease is valid without renewal (`EFSINK_LEASE_SECONDS`). At least `timeout`,
-   * so that the lease of a pass that was killed at its timeout expires and the next pass takes over.
-   * @default timeout + 1 minute
+   * How long an assembly lease is valid without renewal (`EFSINK_LEASE_SECONDS`), 2-3600 s. The
+   * assembler renews it at half-life, so this bounds how long a killed pass blocks the next one.
+   * @default - not set: the handler's default (30 s)
    */
   readonly lease?: Duration;
   /**
@@ -90,14 +94,7 @@ export class EfsAssembler extends Construct {
         `timeout is ${timeout.toSeconds()} s but must be shorter than interval (${interval.toSeconds()} s)`,
       );
     }
-    const lease = props.lease ?? timeout.plus(Duration.minutes(1));
-    if (!lease.isUnresolved() && !timeout.isUnresolved() && lease.toSeconds() < timeout.toSeconds()) {
-      throw new ConstructConfigError(
-        'LEASE_SHORTER_THAN_TIMEOUT',
-        this.node.path,
-        `lease is ${lease.toSeconds()} s, shorter than the timeout (${timeout.toSeconds()} s): a live pass could lose its lease`,
-      );
-    }
+    validateDurationSeconds(this, 'lease', props.lease, 2, 3600);
 
     const efs = new EfsAccess(this, 'Efs', props);
     this.function = createEfsinkFunction(this, 'Function', {
@@ -108,7 +105,7 @@ export class EfsAssembler extends Construct {
       timeout,
       memorySize: props.memorySize ?? 1024,
       reservedConcurrentExecutions: 1,
-      environment: { [ENV.leaseSeconds]: String(lease.toSeconds()) },
+      environment: props.lease === undefined ? {} : { [ENV.leaseSeconds]: String(props.lease.toSeconds()) },
     });
 
     this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue');
@@ -126,6 +123,7 @@ export class EfsAssembler extends Construct {
 
     const segmentAge = new cloudwatch.Metric({
       ...OLDEST_SEGMENT_AGE_METRIC,
+      dimensionsMap: { ...OLDEST_SEGMENT_AGE_METRIC.dimensionsMap },
       statistic: 'Maximum',
       period: Duration.minutes(5),
     });

@@ -25,6 +25,7 @@ import {
   createDeadLetterQueue,
   createEfsinkDashboard,
   type EfsinkAlarmOptions,
+  firehoseAlarms,
   functionAlarms,
   queueDepthAlarm,
 } from './monitoring.js';
@@ -265,6 +266,7 @@ export class FirehoseS3ToEfs extends Construct {
     this.alarms = [
       ...functionAlarms(this, 'Ingest', this.function, props.alarmTopic),
       queueDepthAlarm(this, 'DeadLetterQueueAlarm', this.deadLetterQueue, props.alarmTopic),
+      ...firehoseAlarms(this, 'DeliveryStream', this.deliveryStreamName, 'DeliveryToS3', props.alarmTopic),
     ];
     this.dashboard =
       props.createDashboard === false

@@ -165,3 +165,42 @@ export function createEfsinkDashboard(
   }
   return dashboard;
 }
+
+/**
+ * AWS's recommended Firehose alarms: data freshness above the 15-minute buffering limit (delivery is
+ * falling behind or failing) and throttled records (API Gateway's puts are being rejected).
+ * @see https://docs.aws.amazon.com/firehose/latest/dev/firehose-cloudwatch-metrics-best-practices.html
+ */
+export function firehoseAlarms(
+  scope: Construct,
+  id: string,
+  deliveryStreamName: string,
+  destination: 'DeliveryToS3' | 'DeliveryToHttpEndpoint',
+  topic: sns.ITopic | undefined,
+): cloudwatch.Alarm[] {
+  const metric = (metricName: string, statistic: string) =>
+    new cloudwatch.Metric({
+      namespace: 'AWS/Firehose',
+      metricName,
+      dimensionsMap: { DeliveryStreamName: deliveryStreamName },
+      statistic,
+      period: FIVE_MINUTES,
+    });
+  return [
+    alarmAtLeast(
+      scope,
+      `${id}DataFreshnessAlarm`,
+      metric(`${destination}.DataFreshness`, 'Maximum'),
+      900,
+      `efsink ${id}: Firehose holds records older than 15 minutes (${destination} failing or behind)`,
+      topic,
+    ),
+    alarmOnAny(
+      scope,
+      `${id}ThrottledRecordsAlarm`,
+      metric('ThrottledRecords', 'Sum'),
+      `efsink ${id}: Firehose throttled incoming records (access log lines lost at the source)`,
+      topic,
+    ),
+  ];
+}

@@ -165,12 +165,18 @@ describe('FirehoseS3ToEfs', () => {
     });
   });
 
-  test('alarms on errors, throttles and DLQ depth', () => {
+  test('alarms on errors, throttles, DLQ depth, Firehose data freshness and throttled records', () => {
     const metrics = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
       (alarm) => (alarm as { Properties: { MetricName: string } }).Properties.MetricName,
     );
     expect(metrics).toEqual(
-      expect.arrayContaining(['Errors', 'Throttles', 'ApproximateNumberOfMessagesVisible']),
+      expect.arrayContaining([
+        'Errors',
+        'Throttles',
+        'ApproximateNumberOfMessagesVisible',
+        'DeliveryToS3.DataFreshness',
+        'ThrottledRecords',
+      ]),
     );
   });
 

@@ -1,0 +1,430 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { ENV } from '../../src/config/env-names.js';
+import {
+  createFirehoseErrorLogging,
+  createFirehoseRole,
+  firehoseAccessLogDestination,
+  grantFirehoseBucketWrite,
+  resolveDeliveryStreamName,
+} from './delivery-stream.js';
+import { EfsAccess, type EfsTargetProps } from './efs-access.js';
+import { ConstructConfigError } from './errors.js';
+import { alarmOnAny, type EfsinkAlarmOptions, firehoseAlarms } from './monitoring.js';
+import { validateDurationSeconds, validateRange } from './validation.js';
+
+/**
+ * Environment variable that carries the Firehose access key into the receiver container (injected by
+ * ECS from Secrets Manager, never in the task definition in clear).
+ */
+export const ACCESS_KEY_ENV = 'EFSINK_ACCESS_KEY';
+
+/**
+ * Key inside the secret's JSON. Firehose reads HTTP endpoint credentials from Secrets Manager only in
+ * the form `{"api_key": "..."}`.
+ * @see https://docs.aws.amazon.com/firehose/latest/dev/using-secrets-manager.html
+ */
+export const ACCESS_KEY_SECRET_FIELD = 'api_key';
+
+/** Props of {@link FirehoseHttpEndpointToEfs}. */
+export interface FirehoseHttpEndpointToEfsProps extends EfsTargetProps, EfsinkAlarmOptions {
+  /**
+   * The receiver image (`efsink serve`), e.g. `ContainerImage.fromAsset(repoRoot)` or an ECR image.
+   * Required: building it needs Docker, which this construct must not assume.
+   */
+  readonly image: ecs.ContainerImage;
+  /**
+   * Certificate for `domainName`, in this Region. Firehose delivers only over HTTPS on port 443 and
+   * needs a certificate it trusts.
+   * @see https://docs.aws.amazon.com/firehose/latest/dev/httpdeliveryrequestresponse.html
+   */
+  readonly certificate: acm.ICertificate;
+  /**
+   * Public DNS name of the load balancer, covered by `certificate`. Firehose posts to
+   * `https://<domainName>/`. A host name only: no scheme, port or path.
+   */
+  readonly domainName: string;
+  /**
+   * Hosted zone in which to create an alias A record `domainName` → load balancer.
+   * @default - no record: point `domainName` at `loadBalancer.loadBalancerDnsName` yourself
+   */
+  readonly hostedZone?: route53.IHostedZone;
+  /**
+   * Subnets of the internet-facing load balancer. Firehose reaches HTTP endpoints over the internet.
+   * @default - the VPC's public subnets
+   */
+  readonly loadBalancerSubnets?: ec2.SubnetSelection;
+  /**
+   * IPv4 ranges allowed to reach port 443. Narrow it to the Firehose ranges of your Region if you can;
+   * every request is also checked against the access key.
+   * @default ['0.0.0.0/0']
+   * @see https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-http
+   */
+  readonly allowedIngressCidrs?: readonly string[];
+  /**
+   * Existing secret holding the access key as `{"api_key": "..."}`.
+   * @default - a new secret with a generated 64-character alphanumeric key
+   */
+  readonly accessKeySecret?: secretsmanager.ISecret;
+  /**
+   * Name of the delivery stream; must start with `amazon-apigateway-` (1-64 of `[a-zA-Z0-9_.-]`).
+   * @default - `amazon-apigateway-` followed by a name unique in the app
+   */
+  readonly deliveryStreamName?: string;
+  /**
+   * Firehose buffering interval for the HTTP endpoint, 0-900 s.
+   * @default Duration.seconds(60)
+   */
+  readonly bufferingInterval?: Duration;
+  /**
+   * Firehose buffer size for the HTTP endpoint in MiB, 1-64.
+   * @default 5
+   */
+  readonly bufferingSizeMiB?: number;
+  /**
+   * How long Firehose keeps retrying a failed request before writing it to the backup bucket,
+   * 0-7200 s (counted from the first failure).
+   * @default Duration.hours(1)
+   * @see https://docs.aws.amazon.com/firehose/latest/APIReference/API_HttpEndpointRetryOptions.html
+   */
+  readonly retryDuration?: Duration;
+  /**
+   * Request body encoding. The receiver decompresses `GZIP` bodies.
+   * @default 'GZIP'
+   */
+  readonly contentEncoding?: 'GZIP' | 'NONE';
+  /**
+   * Existing bucket for records that could not be delivered.
+   * @default - a new bucket (SSE-S3, public access blocked, TLS only, objects expire after 90 days)
+   */
+  readonly backupBucket?: s3.IBucket;
+  /**
+   * Port the receiver listens on inside the container.
+   * @default 8080
+   */
+  readonly containerPort?: number;
+  /**
+   * Container command (arguments to the image's entry point).
+   * @default ['serve', '--root', mountPath, '--port', String(containerPort)]; the access key comes
+   * from the `EFSINK_ACCESS_KEY` environment variable
+   */
+  readonly command?: readonly string[];
+  /**
+   * Number of receiver tasks. Two or more spread across AZs.
+   * @default 2
+   */
+  readonly desiredCount?: number;
+  /**
+   * Task CPU units (256, 512, 1024, 2048, 4096, ...).
+   * @default 512
+   */
+  readonly cpu?: number;
+  /**
+   * Task memory in MiB, valid for `cpu`. Requests are up to 64 MiB before compression.
+   * @default 1024
+   */
+  readonly memoryLimitMiB?: number;
+  /**
+   * CPU architecture of the task; must match the image.
+   * @default ecs.CpuArchitecture.ARM64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+  /**
+   * Health check path of the target group.
+   * @default '/'
+   */
+  readonly healthCheckPath?: string;
+  /**
+   * HTTP codes that count as healthy. Any answer proves the process listens; a GET without the
+   * access key is usually answered with 4xx.
+   * @default '200-499'
+   */
+  readonly healthyHttpCodes?: string;
+  /**
+   * Extra environment for the receiver (e.g. `EFSINK_PATH_TEMPLATE`).
+   * @default - only `EFSINK_ROOT`
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Retention of the receiver's and Firehose's log groups.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * API Gateway → Firehose (`amazon-apigateway-…`, HTTP endpoint destination, key in Secrets Manager,
+ * failed records to S3) → HTTPS ALB → ECS Fargate `efsink serve` tasks with the EFS access point
+ * mounted (IAM-authorized, encrypted in transit). The receiver assembles; no Lambda is involved.
+ */
+export class FirehoseHttpEndpointToEfs extends Construct {
+  readonly deliveryStream: firehose.CfnDeliveryStream;
+  readonly deliveryStreamName: string;
+  readonly deliveryStreamArn: string;
+  readonly accessKeySecret: secretsmanager.ISecret;
+  readonly backupBucket: s3.IBucket;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly service: ecs.FargateService;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly efs: EfsAccess;
+  readonly endpointUrl: string;
+  readonly alarms: readonly cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: FirehoseHttpEndpointToEfsProps) {
+    super(scope, id);
+    const containerPort = props.containerPort ?? 8080;
+    const bufferingInterval = props.bufferingInterval ?? Duration.seconds(60);
+    const bufferingSizeMiB = props.bufferingSizeMiB ?? 5;
+    const retryDuration = props.retryDuration ?? Duration.hours(1);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    validateDomainName(this, props.domainName);
+    validateRange(this, 'containerPort', containerPort, 1, 65_535);
+    validateDurationSeconds(this, 'bufferingInterval', bufferingInterval, 0, 900);
+    validateRange(this, 'bufferingSizeMiB', bufferingSizeMiB, 1, 64, ' MiB');
+    validateDurationSeconds(this, 'retryDuration', retryDuration, 0, 7200);
+    validateRange(this, 'desiredCount', props.desiredCount, 0, 1000);
+    this.deliveryStreamName = resolveDeliveryStreamName(this, props.deliveryStreamName);
+    this.endpointUrl = `https://${props.domainName}/`;
+
+    this.efs = new EfsAccess(this, 'Efs', props);
+    this.accessKeySecret =
+      props.accessKeySecret ??
+      (new secretsmanager.Secret(this, 'AccessKey', {
+        description: 'efsink: Firehose HTTP endpoint access key ({"api_key": ...})',
+        generateSecretString: {
+          secretStringTemplate: '{}',
+          generateStringKey: ACCESS_KEY_SECRET_FIELD,
+          excludePunctuation: true,
+          passwordLength: 64,
+        },
+      }) as secretsmanager.ISecret);
+
+    // Receiver tasks.
+    const cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: props.cpu ?? 512,
+      memoryLimitMiB: props.memoryLimitMiB ?? 1024,
+      runtimePlatform: {
+        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+      volumes: [
+        {
+          name: 'efs',
+          efsVolumeConfiguration: {
+            fileSystemId: props.fileSystem.fileSystemId,
+            transitEncryption: 'ENABLED',
+            authorizationConfig: { accessPointId: this.efs.accessPoint.accessPointId, iam: 'ENABLED' },
+          },
+        },
+      ],
+    });
+    this.taskDefinition.addToTaskRolePolicy(this.efs.clientStatement());
+    const container = this.taskDefinition.addContainer('Receiver', {
+      image: props.image,
+      command: [
+        ...(props.command ?? ['serve', '--root', this.efs.mountPath, '--port', String(containerPort)]),
+      ],
+      portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
+      environment: { [ENV.root]: this.efs.mountPath, ...props.environment },
+      secrets: {
+        [ACCESS_KEY_ENV]: ecs.Secret.fromSecretsManager(this.accessKeySecret, ACCESS_KEY_SECRET_FIELD),
+      },
+      logging: ecs.LogDrivers.awsLogs({
+        streamPrefix: 'receiver',
+        logGroup: new logs.LogGroup(this, 'ReceiverLogs', {
+          retention: logRetention,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+      }),
+      // Firehose waits up to 3 minutes for an answer; let in-flight requests finish and fsync.
+      stopTimeout: Duration.seconds(120),
+    });
+    container.addMountPoints({ containerPath: this.efs.mountPath, sourceVolume: 'efs', readOnly: false });
+
+    const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc: props.vpc,
+      description: 'efsink receiver tasks: from the load balancer; NFS to EFS',
+      allowAllOutbound: true,
+    });
+    this.service = new ecs.FargateService(this, 'Service', {
+      // exactOptionalPropertyTypes: CDK classes are not assignable to their interfaces without a cast.
+      cluster: cluster as ecs.ICluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.desiredCount ?? 2,
+      securityGroups: [serviceSecurityGroup],
+      ...(props.vpcSubnets === undefined ? {} : { vpcSubnets: props.vpcSubnets }),
+      assignPublicIp: false,
+      // EFS volumes need Fargate platform 1.4.0 or later.
+      platformVersion: ecs.FargatePlatformVersion.LATEST,
+      circuitBreaker: { rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+    });
+    props.fileSystem.connections.allowDefaultPortFrom(serviceSecurityGroup, 'efsink receiver tasks: NFS');
+
+    // HTTPS load balancer.
+    const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: props.vpc,
+      description: 'efsink receiver load balancer: HTTPS from Firehose',
+      allowAllOutbound: false,
+    });
+    for (const cidr of props.allowedIngressCidrs ?? ['0.0.0.0/0']) {
+      lbSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), 'HTTPS from Firehose');
+    }
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing: true,
+      securityGroup: lbSecurityGroup,
+      vpcSubnets: props.loadBalancerSubnets ?? { subnetType: ec2.SubnetType.PUBLIC },
+      dropInvalidHeaderFields: true,
+      // Firehose allows 3 minutes for a response; the receiver answers after fsync.
+      idleTimeout: Duration.seconds(180),
+    });
+    const listener = this.loadBalancer.addListener('Https', {
+      port: 443,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      certificates: [props.certificate],
+      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      open: false,
+    });
+    const targetGroup = listener.addTargets('Receiver', {
+      port: containerPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [this.service],
+      deregistrationDelay: Duration.seconds(180),
+      healthCheck: {
+        path: props.healthCheckPath ?? '/',
+        healthyHttpCodes: props.healthyHttpCodes ?? '200-499',
+        interval: Duration.seconds(15),
+      },
+    });
+    if (props.hostedZone !== undefined) {
+      new route53.ARecord(this, 'AliasRecord', {
+        zone: props.hostedZone,
+        recordName: props.domainName,
+        target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(this.loadBalancer)),
+      });
+    }
+
+    // Delivery stream.
+    this.backupBucket =
+      props.backupBucket ??
+      (new s3.Bucket(this, 'BackupBucket', {
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+        lifecycleRules: [
+          { expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        ],
+      }) as s3.IBucket);
+    const role = createFirehoseRole(this, 'DeliveryRole');
+    grantFirehoseBucketWrite(role, this.backupBucket, ['http-endpoint-failed/*']);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.accessKeySecret.secretArn],
+      }),
+    );
+    this.accessKeySecret.encryptionKey?.grantDecrypt(role);
+    const errorLogging = createFirehoseErrorLogging(this, 'DeliveryErrors', role, logRetention);
+    const cloudWatchLoggingOptions = {
+      enabled: true,
+      logGroupName: errorLogging.logGroup.logGroupName,
+      logStreamName: errorLogging.logStream.logStreamName,
+    };
+    this.deliveryStream = new firehose.CfnDeliveryStream(this, 'DeliveryStream', {
+      deliveryStreamName: this.deliveryStreamName,
+      deliveryStreamType: 'DirectPut',
+      deliveryStreamEncryptionConfigurationInput: { keyType: 'AWS_OWNED_CMK' },
+      httpEndpointDestinationConfiguration: {
+        endpointConfiguration: { url: this.endpointUrl, name: 'efsink receiver' },
+        secretsManagerConfiguration: {
+          enabled: true,
+          secretArn: this.accessKeySecret.secretArn,
+          roleArn: role.roleArn,
+        },
+        requestConfiguration: { contentEncoding: props.contentEncoding ?? 'GZIP' },
+        bufferingHints: { intervalInSeconds: bufferingInterval.toSeconds(), sizeInMBs: bufferingSizeMiB },
+        retryOptions: { durationInSeconds: retryDuration.toSeconds() },
+        roleArn: role.roleArn,
+        s3BackupMode: 'FailedDataOnly',
+        s3Configuration: {
+          bucketArn: this.backupBucket.bucketArn,
+          roleArn: role.roleArn,
+          prefix: 'http-endpoint-failed/',
+          compressionFormat: 'GZIP',
+          cloudWatchLoggingOptions,
+        },
+        cloudWatchLoggingOptions,
+      },
+    });
+    this.deliveryStream.node.addDependency(role, this.service);
+    this.deliveryStreamArn = this.deliveryStream.attrArn;
+
+    this.alarms = [
+      ...firehoseAlarms(
+        this,
+        'DeliveryStream',
+        this.deliveryStreamName,
+        'DeliveryToHttpEndpoint',
+        props.alarmTopic,
+      ),
+      alarmOnAny(
+        this,
+        'UnhealthyTargetsAlarm',
+        targetGroup.metrics.unhealthyHostCount({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        'efsink receiver: a task fails its health check',
+        props.alarmTopic,
+      ),
+      alarmOnAny(
+        this,
+        'Target5xxAlarm',
+        targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+          period: Duration.minutes(5),
+          statistic: 'Sum',
+        }),
+        'efsink receiver: answered 5xx (Firehose retries, then backs up to S3)',
+        props.alarmTopic,
+      ),
+    ];
+    new cloudwatch.Dashboard(this, 'Dashboard').addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms], width: 24 }),
+    );
+  }
+
+  /** Pass to a REST API stage's `accessLogDestination` so the stage writes to this stream. */
+  get accessLogDestination(): apigateway.IAccessLogDestination {
+    return firehoseAccessLogDestination(this.deliveryStreamArn);
+  }
+}
+
+const HOST_NAME = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$/;
+
+function validateDomainName(scope: Construct, domainName: string): void {
+  if (Token.isUnresolved(domainName)) return;
+  if (!HOST_NAME.test(domainName)) {
+    throw new ConstructConfigError(
+      'ENDPOINT_URL_INVALID',
+      scope.node.path,
+      `domainName "${domainName}" must be a DNS host name (no scheme, port or path): Firehose posts to https://<domainName>/ on port 443`,
+    );
+  }
+}

@@ -1,0 +1,182 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { describe, expect, test } from 'vitest';
+import type { ConstructConfigError } from '../lib/errors.js';
+import {
+  FirehoseHttpEndpointToEfs,
+  type FirehoseHttpEndpointToEfsProps,
+} from '../lib/firehose-http-endpoint-to-efs.js';
+import { createTestEnvironment, type TestEnvironment } from './helpers.js';
+import { expectNoWildcardActions, expectNoWildcardEfsResources } from './template-checks.js';
+
+const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
+
+function build(
+  overrides:
+    | Partial<FirehoseHttpEndpointToEfsProps>
+    | ((env: TestEnvironment) => Partial<FirehoseHttpEndpointToEfsProps>) = {},
+): { env: TestEnvironment; template: Template } {
+  // GIVEN an imported VPC, file system and certificate
+  const env = createTestEnvironment();
+  // WHEN
+  new FirehoseHttpEndpointToEfs(env.stack, 'HttpPath', {
+    vpc: env.vpc,
+    fileSystem: env.fileSystem,
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/efsink:test'),
+    certificate: acm.Certificate.fromCertificateArn(env.stack, 'Certificate', CERTIFICATE_ARN),
+    domainName: 'efsink.example.com',
+    deliveryStreamName: 'amazon-apigateway-efsink-http',
+    ...(typeof overrides === 'function' ? overrides(env) : overrides),
+  });
+  return { env, template: Template.fromStack(env.stack) };
+}
+
+const expectCode = (code: string) => expect.objectContaining({ code }) as ConstructConfigError;
+
+describe('FirehoseHttpEndpointToEfs', () => {
+  const { template } = build();
+
+  test('delivers to https://<domainName>/ with the key from Secrets Manager and S3 backup of failures', () => {
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamName: 'amazon-apigateway-efsink-http',
+      DeliveryStreamType: 'DirectPut',
+      HttpEndpointDestinationConfiguration: Match.objectLike({
+        EndpointConfiguration: Match.objectLike({
+          Url: 'https://efsink.example.com/',
+          AccessKey: Match.absent(),
+        }),
+        SecretsManagerConfiguration: Match.objectLike({
+          Enabled: true,
+          SecretARN: { Ref: Match.anyValue() },
+        }),
+        RequestConfiguration: { ContentEncoding: 'GZIP' },
+        RetryOptions: { DurationInSeconds: 3600 },
+        S3BackupMode: 'FailedDataOnly',
+        S3Configuration: Match.objectLike({ Prefix: 'http-endpoint-failed/', CompressionFormat: 'GZIP' }),
+      }),
+    });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'api_key', PasswordLength: 64 }),
+    });
+  });
+
+  test('terminates HTTPS on 443 with the certificate and forwards to the container port', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      Subnets: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: CERTIFICATE_ARN }],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 8080,
+      Protocol: 'HTTP',
+      TargetType: 'ip',
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 })],
+    });
+  });
+
+  test('mounts EFS through the access point with IAM and transit encryption', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      Volumes: [
+        {
+          Name: 'efs',
+          EFSVolumeConfiguration: {
+            FilesystemId: 'fs-0123456789abcdef0',
+            TransitEncryption: 'ENABLED',
+            AuthorizationConfig: {
+              AccessPointId: { Ref: Match.stringLikeRegexp('^HttpPathEfsAccessPoint') },
+              IAM: 'ENABLED',
+            },
+          },
+        },
+      ],
+      ContainerDefinitions: [
+        Match.objectLike({
+          Command: ['serve', '--root', '/mnt/efsink', '--port', '8080'],
+          MountPoints: [{ ContainerPath: '/mnt/efsink', SourceVolume: 'efs', ReadOnly: false }],
+          Environment: [{ Name: 'EFSINK_ROOT', Value: '/mnt/efsink' }],
+          Secrets: [Match.objectLike({ Name: 'EFSINK_ACCESS_KEY' })],
+        }),
+      ],
+    });
+  });
+
+  test('runs the service in private subnets without public IPs and opens NFS 2049 from it', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LaunchType: 'FARGATE',
+      DesiredCount: 2,
+      NetworkConfiguration: {
+        AwsvpcConfiguration: Match.objectLike({
+          AssignPublicIp: 'DISABLED',
+          Subnets: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: 'sg-0ccccccccccccccc1',
+      IpProtocol: 'tcp',
+      FromPort: 2049,
+      ToPort: 2049,
+    });
+  });
+
+  test('scopes IAM: EFS through the access point, the secret by ARN, no wildcard actions', () => {
+    expectNoWildcardEfsResources(template);
+    expectNoWildcardActions(template);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'secretsmanager:GetSecretValue', Resource: { Ref: Match.anyValue() } }),
+        ]),
+      },
+    });
+  });
+
+  test('alarms on Firehose data freshness, throttling, unhealthy targets and 5xx', () => {
+    const metrics = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (alarm) => (alarm as { Properties: { MetricName: string } }).Properties.MetricName,
+    );
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        'DeliveryToHttpEndpoint.DataFreshness',
+        'ThrottledRecords',
+        'UnHealthyHostCount',
+        'HTTPCode_Target_5XX_Count',
+      ]),
+    );
+  });
+
+  test('creates an alias record when given a hosted zone', () => {
+    const { template: t } = build((env) => ({
+      hostedZone: route53.HostedZone.fromHostedZoneAttributes(env.stack, 'Zone', {
+        hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        zoneName: 'example.com',
+      }),
+    }));
+    t.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'efsink.example.com.', Type: 'A' });
+  });
+
+  test('fails when the stream name lacks the amazon-apigateway- prefix', () => {
+    expect(() => build({ deliveryStreamName: 'efsink-http' })).toThrowError(
+      expectCode('DELIVERY_STREAM_NAME_PREFIX'),
+    );
+  });
+
+  test('fails when domainName is a URL rather than a host name', () => {
+    expect(() => build({ domainName: 'https://efsink.example.com/' })).toThrowError(
+      expectCode('ENDPOINT_URL_INVALID'),
+    );
+  });
+
+  test('fails when the HTTP buffer is over 64 MiB', () => {
+    expect(() => build({ bufferingSizeMiB: 65 })).toThrowError(expectCode('VALUE_OUT_OF_RANGE'));
+  });
+});
