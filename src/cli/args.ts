@@ -40,5 +40,6 @@ export const COMMON_SINK_OPTIONS = {
   'segment-retention-seconds': { type: 'string' },
   'max-decompressed-bytes': { type: 'string' },
   'lease-seconds': { type: 'string' },
+  'max-batch-bytes': { type: 'string' },
   'log-level': { type: 'string' },
 } as const;

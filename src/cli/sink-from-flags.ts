@@ -12,6 +12,7 @@ export interface CommonValues {
   readonly 'segment-retention-seconds'?: string | undefined;
   readonly 'max-decompressed-bytes'?: string | undefined;
   readonly 'lease-seconds'?: string | undefined;
+  readonly 'max-batch-bytes'?: string | undefined;
   readonly 'log-level'?: string | undefined;
 }
 
@@ -26,6 +27,7 @@ export function sinkFromFlags(values: CommonValues): { config: SinkConfig; sink:
   set('segmentRetentionSeconds', intFlag(values['segment-retention-seconds'], 'segment-retention-seconds'));
   set('maxDecompressedBytes', intFlag(values['max-decompressed-bytes'], 'max-decompressed-bytes'));
   set('leaseSeconds', intFlag(values['lease-seconds'], 'lease-seconds'));
+  set('maxBatchBytes', intFlag(values['max-batch-bytes'], 'max-batch-bytes'));
   const config = loadSinkConfig(input as SinkConfigInput, 'flags');
   const log = pinoLogger(values['log-level'] ?? process.env.EFSINK_LOG_LEVEL ?? 'warn');
   const onStep = stepHook();

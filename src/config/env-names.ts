@@ -15,4 +15,6 @@ export const ENV = {
   leaseSeconds: 'EFSINK_LEASE_SECONDS',
   /** `true` to run an opportunistic assembly pass after a successful ingest when the lease is free. */
   assembleAfterIngest: 'EFSINK_ASSEMBLE_AFTER_INGEST',
+  /** Bytes appended per write + fsync + journal commit during assembly. */
+  maxBatchBytes: 'EFSINK_MAX_BATCH_BYTES',
 } as const;

@@ -35,6 +35,11 @@ export const SinkConfigSchema = z.strictObject({
   maxDecompressedBytes: z._default(z.int().check(z.minimum(1024), z.maximum(2048 * MiB)), 256 * MiB),
   /** @default 30 */
   leaseSeconds: z._default(z.int().check(z.minimum(2), z.maximum(3600)), 30),
+  /**
+   * Bytes appended per write + fsync + journal commit during assembly: amortises the fsync while
+   * bounding memory. @default 8388608
+   */
+  maxBatchBytes: z._default(z.int().check(z.minimum(1), z.maximum(256 * MiB)), 8 * MiB),
   /** @default false */
   assembleAfterIngest: z._default(z.boolean(), false),
 });
@@ -63,6 +68,7 @@ export function sinkConfigFromEnv(env: NodeJS.ProcessEnv): SinkConfig {
   setIf(input, 'maxDecompressedBytes', num(env[ENV.maxDecompressedBytes]));
   setIf(input, 'leaseSeconds', num(env[ENV.leaseSeconds]));
   setIf(input, 'assembleAfterIngest', bool(env[ENV.assembleAfterIngest]));
+  setIf(input, 'maxBatchBytes', num(env[ENV.maxBatchBytes]));
   return loadSinkConfig(input as SinkConfigInput, 'env');
 }
 
@@ -90,6 +96,7 @@ const ENV_BY_KEY: Record<string, string> = {
   maxDecompressedBytes: ENV.maxDecompressedBytes,
   leaseSeconds: ENV.leaseSeconds,
   assembleAfterIngest: ENV.assembleAfterIngest,
+  maxBatchBytes: ENV.maxBatchBytes,
 };
 
 function nameOf(key: string, source: 'env' | 'flags'): string {

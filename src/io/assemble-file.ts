@@ -12,6 +12,7 @@ import {
 import { dirname, join } from 'node:path';
 import { EfsinkError } from '../core/errors.js';
 import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
+import { metaNameOf, parseSegmentMeta, type SegmentMeta } from '../core/write/segment-meta.js';
 import type { Logger } from '../observability/logger.js';
 import { createExclusive, fsyncDir, renameCreatingDir, tempName, writeAll } from './durable-file.js';
 import { IoErrorCode } from './errors.js';
@@ -199,7 +200,8 @@ async function appendPending(
         throw err;
       }
       chunks.push(bytes);
-      added[name] = { offset, length: bytes.length, committedAtMs };
+      const meta = await readMeta(segDir, name);
+      added[name] = { offset, length: bytes.length, committedAtMs, ...(meta ? { meta } : {}) };
       offset += bytes.length;
       batchBytes += bytes.length;
     }
@@ -285,6 +287,8 @@ async function deleteRetired(
     const entry = current.segments[name];
     if (entry !== undefined && now - entry.committedAtMs >= opts.segmentRetentionMs) {
       await unlink(join(segDir, name)).catch(() => {});
+      // The journal entry now carries the sidecar's content; the sidecar goes after its segment.
+      await unlink(join(segDir, metaNameOf(name))).catch(() => {});
       deleted++;
     }
   }
@@ -303,6 +307,16 @@ async function assertNothingCommitted(
         `output file for ${stateDir} is missing but its journal (epoch ${epoch}) has ${j.committedLength} committed bytes; restore it, or delete ${stateDir} to rebuild from retained segments`,
       );
     }
+  }
+}
+
+/** A segment's sidecar (ADR 0004), or undefined when it has none (landed before sidecars existed). */
+export async function readMeta(segDir: string, name: string): Promise<SegmentMeta | undefined> {
+  try {
+    return parseSegmentMeta(await readFile(join(segDir, metaNameOf(name))));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }
 

@@ -1,6 +1,7 @@
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EfsinkError } from '../core/errors.js';
+import type { SegmentMeta } from '../core/write/segment-meta.js';
 import { publishFile } from './durable-file.js';
 import { IoErrorCode } from './errors.js';
 
@@ -26,6 +27,8 @@ export interface JournalEntry {
   readonly offset: number;
   readonly length: number;
   readonly committedAtMs: number;
+  /** The segment's sidecar, copied at commit (ADR 0004); absent for segments landed without one. */
+  readonly meta?: SegmentMeta;
 }
 
 const JOURNAL_RE = /^journal-(\d{12})\.json$/;

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { UnitPlan } from '../core/write/plan-segments.js';
+import { encodeSegmentMeta, metaNameOf } from '../core/write/segment-meta.js';
 import { fsyncDir, renameCreatingDir, writeTemp } from './durable-file.js';
 import type { RootLayout } from './layout.js';
 
@@ -27,6 +28,13 @@ export async function landUnit(layout: RootLayout, plan: UnitPlan): Promise<Land
     if (await exists(target)) {
       alreadyPresent++;
       continue;
+    }
+    if (seg.meta !== undefined) {
+      // The sidecar is durable before its segment appears (ADR 0004): a segment without its meta
+      // would hide the events it holds from backfill's dedupe.
+      const metaTmp = await writeTemp(layout.tmp, metaNameOf(seg.name), encodeSegmentMeta(seg.meta));
+      await renameCreatingDir(metaTmp.path, join(dirname(target), metaNameOf(seg.name)));
+      await fsyncDir(dirname(target));
     }
     const tmp = await writeTemp(layout.tmp, seg.name, seg.bytes);
     await renameCreatingDir(tmp.path, target);

@@ -7,8 +7,6 @@ import type { AssembleOptions } from './assemble-file.js';
 import { type LandResult, landUnit } from './land.js';
 import { type RootLayout, rootLayout } from './layout.js';
 
-/** Appended per batch: big enough to amortise an fsync, small enough to bound memory. */
-export const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
 /** Allowed disagreement between NFS clients' clocks before an expired lease is broken. */
 export const DEFAULT_CLOCK_SKEW_MS = 2_000;
 
@@ -36,7 +34,7 @@ export function createSink(config: SinkConfig, deps: SinkDeps): Sink {
     leaseMs: config.leaseSeconds * 1000,
     clockSkewMs: DEFAULT_CLOCK_SKEW_MS,
     segmentRetentionMs: config.segmentRetentionSeconds * 1000,
-    maxBatchBytes: DEFAULT_MAX_BATCH_BYTES,
+    maxBatchBytes: config.maxBatchBytes,
     holder: deps.holder ?? `${hostname()}:${process.pid}`,
     now: deps.now ?? Date.now,
     log: deps.log,

@@ -1,0 +1,261 @@
+import { appendFile, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  buildCorpus,
+  type Delivery,
+  expectedMultiset,
+  lineMultiset,
+  readOutputs,
+  shuffled,
+  streamOrderKept,
+} from '../../test/support/corpus.js';
+import { loadSinkConfig, type SinkConfig } from '../config/sink-config.js';
+import { decodeCloudWatchLogsData } from '../core/decode/cloudwatch-logs.js';
+import { planCloudWatchUnit } from '../core/write/plan-segments.js';
+import { ingestCloudWatchLogsEvent } from '../lambda/cloudwatch-logs.js';
+import { silentLogger } from '../observability/logger.js';
+import { noMetrics } from '../observability/metrics.js';
+import { createSink, type Sink } from './sink.js';
+
+const HOUR_EDGE = Date.UTC(2025, 7, 6, 14, 59, 0);
+let root: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'efsink-io-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function setup(
+  over: Partial<Parameters<typeof loadSinkConfig>[0]> = {},
+  now?: () => number,
+): { config: SinkConfig; sink: Sink } {
+  const config = loadSinkConfig({ root, segmentRetentionSeconds: 0, leaseSeconds: 30, ...over }, 'flags');
+  return { config, sink: createSink(config, { log: silentLogger, ...(now ? { now } : {}) }) };
+}
+
+async function deliver(
+  s: { config: SinkConfig; sink: Sink },
+  deliveries: readonly Delivery[],
+): Promise<void> {
+  for (const d of deliveries)
+    await ingestCloudWatchLogsEvent(d.event, { ...s, log: silentLogger, metrics: noMetrics });
+}
+
+const corpus = buildCorpus({
+  streams: 3,
+  payloadsPerStream: 6,
+  eventsPerPayload: 7,
+  startMs: HOUR_EDGE,
+  stepMs: 1500,
+});
+
+describe('landing', () => {
+  it('lands each segment once: a redelivered unit changes nothing', async () => {
+    const s = setup();
+    const first = await s.sink.land(planOf(s, corpus[0] as Delivery));
+    const again = await s.sink.land(planOf(s, corpus[0] as Delivery));
+    expect(first.landed).toBeGreaterThan(0);
+    expect(again).toEqual({ landed: 0, alreadyPresent: first.landed, bytes: 0 });
+    expect(await readdir(join(root, '.efsink/tmp'))).toEqual([]);
+  });
+});
+
+describe('assembly', () => {
+  it('produces the same files, byte for byte, whether units arrive once, 2–3 times, or shuffled', async () => {
+    const reference = await runOnce(corpus);
+    expect(lineMultiset(reference)).toEqual(expectedMultiset(corpus));
+    expect(streamOrderKept(reference, corpus)).toBe(true);
+    expect([...reference.keys()]).toEqual([
+      'aws/apigateway/test/2025/08/06/14.log',
+      'aws/apigateway/test/2025/08/06/15.log',
+    ]);
+
+    for (const seed of [1, 2, 3]) {
+      const redelivered = shuffled([...corpus, ...corpus, ...corpus.filter((_, i) => i % 2 === 0)], seed);
+      await rm(root, { recursive: true, force: true });
+      await mkdir(root);
+      expect(await runOnce(redelivered)).toEqual(reference);
+    }
+  }, 60_000);
+
+  it('keeps the exact line multiset and per-stream order for any corpus interleaved with assembly passes', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          streams: fc.integer({ min: 1, max: 3 }),
+          payloadsPerStream: fc.integer({ min: 1, max: 4 }),
+          eventsPerPayload: fc.integer({ min: 1, max: 5 }),
+          stepMs: fc.integer({ min: 1, max: 2_000_000 }),
+        }),
+        fc.array(fc.uint8Array({ maxLength: 40 }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 1000 }),
+        async (shape, messages, seed) => {
+          await rm(root, { recursive: true, force: true });
+          await mkdir(root);
+          const deliveries = buildCorpus({
+            ...shape,
+            startMs: HOUR_EDGE,
+            // Arbitrary bytes, made unique per event so that order can be checked.
+            message: (s, i) =>
+              Buffer.concat([
+                messages[(s * 31 + i) % messages.length] as Uint8Array,
+                Buffer.from(` #${s}.${i}`),
+              ]),
+          });
+          const s = setup();
+          // Deliver in order within a stream, interleaving streams, redelivering some, assembling between.
+          const order = shuffled(deliveries, seed).sort(
+            (a, b) => deliveries.indexOf(a) - deliveries.indexOf(b) || 0,
+          );
+          for (const [i, d] of order.entries()) {
+            await deliver(s, i % 3 === 0 ? [d, d] : [d]);
+            if (i % 2 === 1) await s.sink.assemble();
+          }
+          await s.sink.assemble();
+          const files = await readOutputs(root);
+          expect(lineMultiset(files)).toEqual(expectedMultiset(deliveries));
+          expect(streamOrderKept(files, deliveries)).toBe(true);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  }, 120_000);
+
+  it('makes a second pass a no-op', async () => {
+    const s = setup();
+    await deliver(s, corpus);
+    await s.sink.assemble();
+    const before = await readOutputs(root);
+    const report = await s.sink.assemble();
+    expect(report.files).toEqual([]);
+    expect(await readOutputs(root)).toEqual(before);
+  });
+
+  it('truncates a torn tail back to the committed length', async () => {
+    const s = setup();
+    await deliver(s, corpus.slice(0, 3));
+    await s.sink.assemble();
+    const [relPath] = [...(await readOutputs(root)).keys()];
+    await appendFile(join(root, relPath as string), 'half a li');
+    await deliver(s, corpus.slice(3));
+    await s.sink.assemble();
+    const reference = await runOnceIn(
+      await mkdtemp(join(tmpdir(), 'efsink-ref-')),
+      corpus.slice(0, 3),
+      corpus.slice(3),
+    );
+    expect(await readOutputs(root)).toEqual(reference);
+  });
+
+  it('skips a file whose lease another live holder has, and appends nothing to it', async () => {
+    const now = Date.now();
+    const s = setup({}, () => now);
+    await deliver(s, corpus);
+    const stateDir = join(root, '.efsink/state/aws/apigateway/test/2025/08/06/14.log');
+    await mkdir(stateDir, { recursive: true });
+    await writeFile(join(stateDir, 'lease'), remoteLease(now + 20_000));
+    const report = await s.sink.assemble();
+    expect(report.files.find((f) => f.relPath.endsWith('14.log'))?.status).toBe('busy');
+    expect((await readOutputs(root)).has('aws/apigateway/test/2025/08/06/14.log')).toBe(false);
+  });
+
+  it('takes over an expired lease by copying the committed prefix to a new inode (fencing the old holder)', async () => {
+    let now = Date.now();
+    const s = setup({}, () => now);
+    await deliver(s, corpus.slice(0, 6));
+    await s.sink.assemble();
+    const relPath = 'aws/apigateway/test/2025/08/06/14.log';
+    const out = join(root, relPath);
+    const stateDir = join(root, '.efsink/state', relPath);
+    // A holder on another machine took the lease, opened the file, then froze past its lease.
+    await writeFile(join(stateDir, 'lease'), remoteLease(now + 30_000));
+    const staleFd = await open(out, 'r+');
+    const inodeBefore = (await stat(out)).ino;
+    now += 60_000;
+    await deliver(s, corpus.slice(6));
+    const report = await s.sink.assemble();
+    expect(report.files.find((f) => f.relPath === relPath)?.tookOver).toBe(true);
+    expect((await stat(out)).ino).not.toBe(inodeBefore);
+    // The frozen holder wakes up and writes where it believed the end was: nobody reads that inode.
+    await staleFd.write(Buffer.from('GARBAGE FROM A STALE HOLDER\n'), 0, 28, (await staleFd.stat()).size);
+    await staleFd.close();
+    await s.sink.assemble();
+    const reference = await runOnceIn(
+      await mkdtemp(join(tmpdir(), 'efsink-ref-')),
+      corpus.slice(0, 6),
+      corpus.slice(6),
+    );
+    expect(await readOutputs(root)).toEqual(reference);
+  });
+
+  it('fails with ASSEMBLE_OUTPUT_NOT_OURS on a file efsink did not write, leaving other files assembled', async () => {
+    const s = setup();
+    await deliver(s, corpus);
+    const foreign = join(root, 'aws/apigateway/test/2025/08/06/14.log');
+    await mkdir(join(foreign, '..'), { recursive: true });
+    await writeFile(foreign, 'somebody else\n');
+    const report = await s.sink.assemble();
+    expect(report.failed).toEqual([expect.objectContaining({ code: 'ASSEMBLE_OUTPUT_NOT_OURS' })]);
+    expect(await readFile(foreign, 'utf8')).toBe('somebody else\n');
+    expect(report.files.map((f) => [f.relPath, f.status])).toEqual([
+      ['aws/apigateway/test/2025/08/06/15.log', 'assembled'],
+    ]);
+  });
+
+  it('keeps assembled segments for the retention, then deletes them; a later redelivery is still a no-op', async () => {
+    let now = Date.now();
+    const s = setup({ segmentRetentionSeconds: 60 }, () => now);
+    await deliver(s, corpus);
+    await s.sink.assemble();
+    expect(await countSegments()).toBeGreaterThan(0);
+    now += 61_000;
+    const report = await s.sink.assemble();
+    expect(report.files.reduce((n, f) => n + f.deletedSegments, 0)).toBeGreaterThan(0);
+    expect(await countSegments()).toBe(0);
+    const before = await readOutputs(root);
+    await deliver(s, corpus);
+    await s.sink.assemble();
+    expect(await readOutputs(root)).toEqual(before);
+  });
+});
+
+function planOf(s: { config: SinkConfig }, d: Delivery) {
+  return planCloudWatchUnit(decodeCloudWatchLogsData(d.event.awslogs.data, 1 << 26), s.config.template);
+}
+
+async function runOnce(deliveries: readonly Delivery[]): Promise<Map<string, Buffer>> {
+  return runOnceIn(root, deliveries);
+}
+
+/** A clean run in another folder: deliver each batch, then assemble, batch after batch. */
+async function runOnceIn(dir: string, ...batches: (readonly Delivery[])[]): Promise<Map<string, Buffer>> {
+  const config = loadSinkConfig({ root: dir, segmentRetentionSeconds: 0 }, 'flags');
+  const sink = createSink(config, { log: silentLogger });
+  for (const batch of batches) {
+    await deliver({ config, sink }, batch);
+    await sink.assemble();
+  }
+  return readOutputs(dir);
+}
+
+async function countSegments(): Promise<number> {
+  const files = await readdir(join(root, '.efsink/segments'), { recursive: true }).catch(() => []);
+  return files.filter((f) => String(f).endsWith('.seg')).length;
+}
+
+function remoteLease(expiresAtMs: number): string {
+  return JSON.stringify({
+    token: 'remote.1',
+    holder: 'other-client',
+    host: `not-${hostname()}`,
+    bootId: 'x',
+    pid: 1,
+    acquiredAtMs: expiresAtMs - 30_000,
+    expiresAtMs,
+  });
+}
