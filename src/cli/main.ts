@@ -1,7 +1,11 @@
 import { isEfsinkError } from '../core/errors.js';
 import { ASSEMBLE_HELP, assembleCommand } from './commands/assemble.js';
+import { BACKFILL_HELP, backfillCommand } from './commands/backfill.js';
 import { DEMO_HELP, demoCommand } from './commands/demo.js';
 import { INGEST_HELP, ingestCommand } from './commands/ingest.js';
+
+/** Codes that mean "the command line or configuration is wrong" (exit 2), not "a unit failed" (1). */
+const USAGE_CODES = new Set(['CLI_USAGE', 'CONFIG_INVALID', 'LAYOUT_INVALID_TEMPLATE']);
 
 type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>;
 
@@ -9,6 +13,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   ingest: { run: ingestCommand, help: INGEST_HELP },
   assemble: { run: assembleCommand, help: ASSEMBLE_HELP },
   demo: { run: demoCommand, help: DEMO_HELP },
+  backfill: { run: backfillCommand, help: BACKFILL_HELP },
 };
 
 const HELP = `efsink — API Gateway access logs onto EFS, byte for byte.
@@ -37,6 +42,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (!isEfsinkError(err)) throw err;
     process.stderr.write(`${err.code}: ${err.message}\n`);
-    return err.code === 'CLI_USAGE' || err.code === 'CONFIG_INVALID' ? 2 : 1;
+    return USAGE_CODES.has(err.code) ? 2 : 1;
   }
 }

@@ -29,7 +29,8 @@ export function sinkFromFlags(values: CommonValues): { config: SinkConfig; sink:
   set('leaseSeconds', intFlag(values['lease-seconds'], 'lease-seconds'));
   set('maxBatchBytes', intFlag(values['max-batch-bytes'], 'max-batch-bytes'));
   const config = loadSinkConfig(input as SinkConfigInput, 'flags');
-  const log = pinoLogger(values['log-level'] ?? process.env.EFSINK_LOG_LEVEL ?? 'warn');
+  // Silent by default: the CLI prints one line per failed unit itself; --log-level info adds JSON logs.
+  const log = pinoLogger(values['log-level'] ?? process.env.EFSINK_LOG_LEVEL ?? 'silent');
   const onStep = stepHook();
   return { config, sink: createSink(config, { log, ...(onStep ? { onStep } : {}) }), log };
 }

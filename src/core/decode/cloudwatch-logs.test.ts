@@ -68,9 +68,11 @@ describe('decodeCloudWatchLogsData', () => {
             message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.',
           },
         ],
-      }).replace('"id":""', '"id":"1"'),
+      }),
     );
-    expect(decodeSubscriptionEnvelope(env).messageType).toBe('CONTROL_MESSAGE');
+    const p = decodeSubscriptionEnvelope(env);
+    expect(p.messageType).toBe('CONTROL_MESSAGE');
+    expect(p.logEvents).toEqual([]);
   });
 
   it.each([

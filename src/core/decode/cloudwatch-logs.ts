@@ -54,7 +54,8 @@ export function decodeSubscriptionEnvelope(json: Buffer): SubscriptionPayload {
   }
   const rawEvents = root.logEvents;
   if (!Array.isArray(rawEvents)) throw envelopeError('logEvents', 'an array', rawEvents);
-  const logEvents = rawEvents.map(decodeEvent);
+  // A CONTROL_MESSAGE's single event has an empty id and is never written, so it is not decoded.
+  const logEvents = messageType === 'CONTROL_MESSAGE' ? [] : rawEvents.map(decodeEvent);
   return { messageType, owner, logGroup, logStream, subscriptionFilters: filters as string[], logEvents };
 }
 

@@ -100,6 +100,6 @@ describe('parseJsonBytes', () => {
   it('keeps "__proto__" as an ordinary key', () => {
     const v = parse('{"__proto__":{"x":1}}') as Record<string, unknown>;
     expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
-    expect(v.__proto__).toEqual({ x: 1 });
+    expect(Object.getOwnPropertyDescriptor(v, '__proto__')?.value).toEqual({ x: 1 });
   });
 });
