@@ -72,18 +72,37 @@ const assembleArgs = (root) => [
   '--lease-seconds',
   String(cfg.lease),
   '--segment-retention-seconds',
-  '0',
+  String(cfg.retention ?? 0),
 ];
 function assemble(root) {
   const r = efsink(assembleArgs(root));
-  const busy = (r.stdout + r.stderr).split('\n').filter((l) => /^busy:/.test(l)).length;
-  log(`assemble rc=${r.rc} busyLines=${busy}${r.rc === 0 ? '' : ` stderr: ${short(r.stderr)}`}`);
-  return { ...r, busy };
+  const lines = (r.stdout + r.stderr).split('\n');
+  const busy = lines.filter((l) => /^busy:/.test(l)).length;
+  const segments = Number(/assembled (\d+) segment/.exec(r.stdout)?.[1] ?? 0);
+  // efsink's own log lines (informational): a broken lease taken over, a torn tail cut back
+  const tookOver = lines.filter((l) => /took over/.test(l)).length;
+  const truncated = lines.filter((l) => /truncating uncommitted tail/.test(l)).length;
+  log(
+    `assemble rc=${r.rc} segments=${segments} busy=${busy} tookOver=${tookOver} truncated=${truncated}` +
+      `${r.rc === 0 ? '' : ` stderr: ${short(r.stderr)}`}`,
+  );
+  return { ...r, busy, segments, tookOver, truncated };
 }
+const passInfo = (r) => ({
+  rc: r.rc,
+  busy: r.busy,
+  segments: r.segments,
+  tookOver: r.tookOver,
+  truncated: r.truncated,
+});
 /** Starts `efsink assemble` in the background; returns { child, exited: Promise<{rc, stdout, stderr}> }. */
-function assembleInBackground(root) {
+// With `pauseAt`, efsink's test hook (EFSINK_TEST_PAUSE_AT) makes the assembler print `step NAME` and
+// SIGSTOP itself at that exact step; without it (or if the hook is absent) we cue on output bytes.
+function assembleInBackground(root, pauseAt) {
+  const env = pauseAt ? { ...process.env, EFSINK_TEST_PAUSE_AT: pauseAt } : process.env;
   const child = spawn(process.execPath, [EFSINK, ...assembleArgs(root)], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let stdout = '';
   let stderr = '';
@@ -100,7 +119,19 @@ function assembleInBackground(root) {
       res({ rc: code ?? `signal ${signal}`, stdout, stderr });
     });
   });
-  return { child, exited, isDone: () => done };
+  return { child, exited, isDone: () => done, atStep: () => !!pauseAt && stderr.includes(`step ${pauseAt}`) };
+}
+
+/** Waits until the background assembler reached its cue; returns how ('step', 'bytes' or 'exited'). */
+async function cue(root, bg, pauseAt) {
+  const end = Date.now() + 120_000;
+  for (;;) {
+    if (bg.atStep()) return 'step';
+    if (bg.isDone()) return 'exited';
+    if (!pauseAt && outputBytes(root) > 0) return 'bytes';
+    if (Date.now() > end) return 'timeout';
+    await sleep(pauseAt ? 20 : 1);
+  }
 }
 
 // ---- the export's state, as this client sees it --------------------------------------------------
@@ -167,9 +198,10 @@ async function assembleUntilDone(root, ready) {
   while (passes.length < cfg.maxPasses && Date.now() < end) {
     const wasReady = ready();
     const r = assemble(root);
-    passes.push({ rc: r.rc, busy: r.busy });
-    const pending = pendingSegments(root);
-    if (wasReady && pending === 0) return { passes, finished: true };
+    passes.push(passInfo(r));
+    // done: nothing pending (retention 0 deletes assembled segments) or, with a retention, every byte out
+    const done = cfg.retention ? outputBytes(root) >= cfg.expectedBytes : pendingSegments(root) === 0;
+    if (wasReady && done) return { passes, finished: true };
     await sleep(cfg.passSleepMs);
   }
   return { passes, finished: false, pending: pendingSegments(root) };
@@ -201,7 +233,7 @@ async function race() {
     for (const [b, batch] of chunk(mine, cfg.batches).entries()) {
       ingestRcs.push(ingest(root, batch, `batch ${b + 1}`).rc);
       const r = assemble(root);
-      passes.push({ rc: r.rc, busy: r.busy });
+      passes.push(passInfo(r));
     }
     const o1 = ops();
     setFlag(`ingested${i}`);
@@ -290,7 +322,7 @@ async function opsScenario() {
     batchUnits: rest.length,
     events,
     ingestRcs: rcs,
-    passes: [...done.passes, ...again.passes, { rc: noop.rc, busy: noop.busy }],
+    passes: [...done.passes, ...again.passes, passInfo(noop)],
     finished: done.finished && again.finished,
     ops: phases,
   });
@@ -342,10 +374,12 @@ async function crashAssemble() {
     const r = ingest(root, mine, 'half B again (redelivery after the crash)');
     result({ rep: 1, root: rep.root, units: mine.length, ingestRcs: [r.rc], phase: 'redeliver' });
     setFlag('B');
-    const bg = assembleInBackground(root);
-    while (!bg.isDone() && outputBytes(root) === 0) await sleep(1);
+    const bg = assembleInBackground(root, rep.pauseAt);
+    const how = await cue(root, bg, rep.pauseAt);
     crashNow(
-      bg.isDone() ? 'assembler had already exited (NOT mid-assembly)' : 'mid-assembly, output bytes written',
+      how === 'exited'
+        ? 'assembler had already exited (NOT mid-assembly)'
+        : `mid-assembly (cue: ${how} ${rep.pauseAt ?? 'output bytes'})`,
     );
     await sleep(60_000);
     return;
@@ -372,12 +406,14 @@ async function pause() {
     const ingestRcs = [ingest(root, mine, 'own half').rc];
     await barrier(`ingested${i}`);
     if (ME === 2) {
-      const bg = assembleInBackground(root);
-      while (!bg.isDone() && outputBytes(root) === 0) await sleep(1);
-      const stopped = !bg.isDone();
+      const bg = assembleInBackground(root, rep.pauseAt);
+      const how = await cue(root, bg, rep.pauseAt);
+      const stopped = how === 'step' || how === 'bytes';
       if (stopped) bg.child.kill('SIGSTOP');
       log(
-        stopped ? 'assembler STOPPED holding a lease (output bytes written)' : 'assembler exited before STOP',
+        stopped
+          ? `assembler STOPPED holding a lease (cue: ${how} ${rep.pauseAt ?? 'output bytes'})`
+          : `assembler not stopped (${how})`,
       );
       setFlag(`stopped${i}`);
       if (rep.resume === 'after-takeover') await waitFlag(1, `done${i}`, 240_000);
@@ -391,7 +427,9 @@ async function pause() {
         root: rep.root,
         ingestRcs,
         stopped,
+        pauseAt: rep.pauseAt,
         resume: rep.resume,
+        resumedStdout: short(r.stdout),
         resumedRc: r.rc,
         resumedStderr: short(r.stderr),
       });

@@ -82,8 +82,14 @@ say(
 );
 
 // ---- scenarios ---------------------------------------------------------------------------------
+const expectedBytes = Object.values(corpus.expected).reduce(
+  (n, lines) => n + lines.reduce((m, l) => m + Buffer.byteLength(l) + 1, 0),
+  0,
+);
 const common = {
   lease: EFSINK_LEASE,
+  retention: 0,
+  expectedBytes,
   outputs: Object.keys(corpus.expected),
   batches: 3,
   maxPasses: 30,
@@ -149,7 +155,8 @@ const SCENARIOS = [
       {
         clients: 2,
         expectCrash: 2,
-        cfg: { scenario: 'crash-assemble', reps: reps('c', 1, () => ({ units: halves })) },
+        // crash right after the fsync of appended bytes, before the journal commit: a torn tail on the server
+        cfg: { scenario: 'crash-assemble', reps: reps('c', 1, () => ({ units: halves, pauseAt: 'synced' })) },
       },
     ],
   },
@@ -161,9 +168,14 @@ const SCENARIOS = [
         clients: 2,
         cfg: {
           scenario: 'pause',
+          // Segments are kept longer than any pause here (the retention bound of ADR 0002), so a stale
+          // holder's clean-up cannot delete what the new holder still has to append.
+          retention: 120,
           reps: reps('d', Math.max(2, REPS), (i) => ({
             units: halves,
-            // rep 1: continue once client 1 has finished; later reps: continue while it may still work
+            // stopped right after writing (dirty pages) / right after fsync, before the journal commit;
+            // rep 1 continues once client 1 has finished, later reps after 2 x lease + 2 s
+            pauseAt: i % 2 === 0 ? 'appended' : 'synced',
             resume: i === 0 ? 'after-takeover' : 'timed',
             pauseMs: (EFSINK_LEASE * 2 + 2) * 1000,
           })),
@@ -224,6 +236,15 @@ function runScenarioRun(s, run, k) {
     clients.push({ client: c, rc, results, ops });
   }
   const summary = readFileSync(join(runDir, 'summary.txt'), 'utf8');
+  const after = {};
+  for (const rep of cfg.reps) {
+    const c = checkOutputs(join(EXPORT, rep.root), corpus);
+    after[rep.root] = { lines: c.lines, exact: c.exact, ...internalState(join(EXPORT, rep.root)) };
+    say(`  after ${name}: ${rep.root}: ${JSON.stringify(after[rep.root])}`);
+  }
+  const guestLog = clients
+    .map((c) => readFileSync(join(runDir, `c${c.client}`, 'stdout'), 'utf8'))
+    .join('\n');
   const problems = [];
   clients.forEach((c) => {
     const crashed = run.expectCrash === c.client;
@@ -237,7 +258,9 @@ function runScenarioRun(s, run, k) {
         problems.push(`client ${c.client} rep ${res.rep}: segments still pending after the pass budget`);
     }
   });
-  return { name, labRc: r.status, runDir, summary, clients, problems };
+  if (/NOT mid-|assembler not stopped/.test(guestLog))
+    problems.push('the crash/pause did not happen mid-way (see the guest log)');
+  return { name, labRc: r.status, runDir, summary, clients, problems, after };
 }
 
 function fmtOps(o) {
@@ -325,6 +348,17 @@ for (const s of report.scenarios) {
         for (const [phase, o] of Object.entries(res.ops ?? {})) {
           md.push(`- c${c.client} rep ${res.rep} ${phase}: total ${sum(o)} (${fmtOps(o)})`);
         }
+        if (res.passes) {
+          const t = (k) => res.passes.reduce((n, p) => n + (p[k] ?? 0), 0);
+          md.push(
+            `- c${c.client} rep ${res.rep} assembly passes: ${res.passes.length}, segments appended ${t('segments')}, ` +
+              `busy skips ${t('busy')}, takeovers logged ${t('tookOver')}, torn tails cut ${t('truncated')}`,
+          );
+        }
+        if (res.resumedRc !== undefined)
+          md.push(
+            `- c${c.client} rep ${res.rep} paused at ${res.pauseAt} (${res.resume}); resumed holder rc ${res.resumedRc}: ${res.resumedStdout} ${res.resumedStderr}`,
+          );
       }
     }
     md.push('');
