@@ -30,6 +30,7 @@ class EfsinkBaseStack extends Stack {
     // fromVpcAttributes instead of fromLookup: synthesis must work offline, without credentials.
     this.vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
       vpcId: config.vpcId,
+      ...(config.vpcCidrBlock === undefined ? {} : { vpcCidrBlock: config.vpcCidrBlock }),
       availabilityZones: [...config.availabilityZones],
       privateSubnetIds: [...config.privateSubnetIds],
       ...(config.privateSubnetRouteTableIds === undefined

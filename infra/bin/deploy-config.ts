@@ -12,6 +12,7 @@ export interface DeployConfig {
   readonly account: string | undefined;
   readonly region: string | undefined;
   readonly vpcId: string;
+  readonly vpcCidrBlock: string | undefined;
   readonly availabilityZones: readonly string[];
   readonly privateSubnetIds: readonly string[];
   readonly privateSubnetRouteTableIds: readonly string[] | undefined;
@@ -33,6 +34,7 @@ const EXAMPLE: Record<string, string> = {
   account: '123456789012',
   region: 'eu-west-1',
   vpcId: 'vpc-0e0a0a0a0a0a0a0a1',
+  vpcCidrBlock: '10.0.0.0/16',
   availabilityZones: 'eu-west-1a,eu-west-1b',
   privateSubnetIds: 'subnet-0e0a0a0a0a0a0a0a1,subnet-0e0a0a0a0a0a0a0a2',
   privateSubnetRouteTableIds: 'rtb-0e0a0a0a0a0a0a0a1,rtb-0e0a0a0a0a0a0a0a2',
@@ -81,6 +83,7 @@ export function readDeployConfig(app: App, env: NodeJS.ProcessEnv = process.env)
     account: raw('account') ?? env.CDK_DEFAULT_ACCOUNT ?? (example ? EXAMPLE.account : undefined),
     region: raw('region') ?? env.CDK_DEFAULT_REGION ?? (example ? EXAMPLE.region : undefined),
     vpcId: get('vpcId'),
+    vpcCidrBlock: raw('vpcCidrBlock') ?? (example ? EXAMPLE.vpcCidrBlock : undefined),
     availabilityZones: list('availabilityZones'),
     privateSubnetIds: list('privateSubnetIds'),
     privateSubnetRouteTableIds:
@@ -102,6 +105,14 @@ export function readDeployConfig(app: App, env: NodeJS.ProcessEnv = process.env)
       .filter((s) => s.length > 0),
     alarmEmail: raw('alarmEmail'),
   };
+  const endpointServices = ['logs', 'sqs', 'secretsmanager', 'firehose', 'ecr'];
+  const unknownEndpoints = config.vpcEndpoints.filter((s) => !endpointServices.includes(s));
+  if (unknownEndpoints.length > 0) {
+    throw new Error(
+      `efsink app: unknown vpcEndpoints ${unknownEndpoints.join(', ')}; allowed: ${endpointServices.join(', ')}`,
+    );
+  }
+  if (config.vpcEndpoints.length > 0 && config.vpcCidrBlock === undefined) missing.push('vpcCidrBlock');
   if (missing.length > 0) {
     throw new Error(
       `efsink app: missing settings ${missing.join(', ')}. Pass each as -c key=value or ${missing

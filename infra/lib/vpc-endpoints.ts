@@ -29,6 +29,11 @@ export interface EfsinkVpcEndpointsProps {
    * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html
    */
   readonly interfaceServices?: readonly EfsinkVpcEndpointService[];
+  /**
+   * Who may reach the interface endpoints on HTTPS.
+   * @default - the VPC's CIDR block (an imported VPC must then be imported with `vpcCidrBlock`)
+   */
+  readonly allowedPeer?: ec2.IPeer;
 }
 
 const INTERFACE_SERVICES: Record<EfsinkVpcEndpointService, readonly ec2.InterfaceVpcEndpointAwsService[]> = {
@@ -68,9 +73,12 @@ export class EfsinkVpcEndpoints extends Construct {
           service: awsService,
           ...(subnets === undefined ? {} : { subnets }),
           privateDnsEnabled: true,
-          // Endpoint SG: HTTPS from inside the VPC only.
-          open: true,
+          open: false,
         });
+        endpoint.connections.allowDefaultPortFrom(
+          props.allowedPeer ?? ec2.Peer.ipv4(props.vpc.vpcCidrBlock),
+          'HTTPS to the AWS API from inside the VPC',
+        );
         endpoints.set(awsService.shortName, endpoint);
       }
     }

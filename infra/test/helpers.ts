@@ -30,6 +30,7 @@ export function createTestEnvironment(options: { bundle?: boolean } = {}): TestE
   const stack = new Stack(app, 'TestStack', { env: { account: '123456789012', region: 'eu-west-1' } });
   const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
     vpcId: 'vpc-0123456789abcdef0',
+    vpcCidrBlock: '10.20.0.0/16',
     availabilityZones: ['eu-west-1a', 'eu-west-1b'],
     privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
     privateSubnetRouteTableIds: ['rtb-0aaaaaaaaaaaaaaa1', 'rtb-0aaaaaaaaaaaaaaa2'],

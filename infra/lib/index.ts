@@ -1,0 +1,10 @@
+export * from './cloudwatch-logs-to-efs.js';
+export * from './efs-access.js';
+export * from './efs-assembler.js';
+export { defaultHandlerEntry, EFSINK_RUNTIME, type EfsinkFunctionOptions } from './efsink-function.js';
+export * from './errors.js';
+export * from './firehose-http-endpoint-to-efs.js';
+export * from './firehose-s3-to-efs.js';
+export type { EfsinkAlarmOptions } from './monitoring.js';
+export { API_GATEWAY_STREAM_PREFIX } from './validation.js';
+export * from './vpc-endpoints.js';
