@@ -3,6 +3,7 @@ import { ASSEMBLE_HELP, assembleCommand } from './commands/assemble.js';
 import { BACKFILL_HELP, backfillCommand } from './commands/backfill.js';
 import { DEMO_HELP, demoCommand } from './commands/demo.js';
 import { INGEST_HELP, ingestCommand } from './commands/ingest.js';
+import { VERIFY_HELP, verifyCommand } from './commands/verify.js';
 
 /** Codes that mean "the command line or configuration is wrong" (exit 2), not "a unit failed" (1). */
 const USAGE_CODES = new Set(['CLI_USAGE', 'CONFIG_INVALID', 'LAYOUT_INVALID_TEMPLATE']);
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   assemble: { run: assembleCommand, help: ASSEMBLE_HELP },
   demo: { run: demoCommand, help: DEMO_HELP },
   backfill: { run: backfillCommand, help: BACKFILL_HELP },
+  verify: { run: verifyCommand, help: VERIFY_HELP },
 };
 
 const HELP = `efsink — API Gateway access logs onto EFS, byte for byte.

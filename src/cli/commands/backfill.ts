@@ -1,9 +1,9 @@
-import { describeReceived, EfsinkError } from '../../core/errors.js';
 import { backfillCloudWatch } from '../../backfill/backfill-cloudwatch.js';
 import { createLogsClient } from '../../backfill/cloudwatch-source.js';
 import { createProgress } from '../../backfill/progress.js';
 import { systemClock, tokenBucket } from '../../backfill/rate-limiter.js';
 import { DEFAULT_RETRY } from '../../backfill/retry.js';
+import { describeReceived, EfsinkError } from '../../core/errors.js';
 import { COMMON_SINK_OPTIONS, intFlag, parseCommandArgs, USAGE } from '../args.js';
 import { sinkFromFlags } from '../sink-from-flags.js';
 import { parseRange } from './time-range.js';
@@ -38,7 +38,10 @@ const OPTIONS = {
 export async function backfillCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
   const [source, ...rest] = argv;
   if (source !== 'cloudwatch') {
-    throw new EfsinkError(USAGE, `backfill: unknown source ${describeReceived(source)} (allowed: cloudwatch)`);
+    throw new EfsinkError(
+      USAGE,
+      `backfill: unknown source ${describeReceived(source)} (allowed: cloudwatch)`,
+    );
   }
   const { values } = parseCommandArgs(rest, OPTIONS, 'backfill cloudwatch');
   const logGroup = values['log-group'];
@@ -46,11 +49,17 @@ export async function backfillCommand(argv: readonly string[], out: NodeJS.Writa
   const { startMs, endMs } = parseRange(values.start, values.end);
   const { config, sink, log } = sinkFromFlags(values);
   if (config.template.source.includes('{owner}') && values.owner === undefined) {
-    throw new EfsinkError(USAGE, `the path template ${config.template.source} uses {owner}: pass --owner ACCOUNT_ID`);
+    throw new EfsinkError(
+      USAGE,
+      `the path template ${config.template.source} uses {owner}: pass --owner ACCOUNT_ID`,
+    );
   }
   const rate = Number(values.rate ?? DEFAULT_RATE_PER_SECOND);
   if (!(rate > 0) || !Number.isFinite(rate))
-    throw new EfsinkError(USAGE, `--rate must be a positive number of requests per second, got ${values.rate}`);
+    throw new EfsinkError(
+      USAGE,
+      `--rate must be a positive number of requests per second, got ${values.rate}`,
+    );
   const maxAttempts = intFlag(values['max-attempts'], 'max-attempts') ?? DEFAULT_RETRY.maxAttempts;
   if (maxAttempts < 1) throw new EfsinkError(USAGE, '--max-attempts must be at least 1');
   if (endMs > Date.now() - LIVE_REDELIVERY_WINDOW_MS) {

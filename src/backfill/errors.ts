@@ -1,0 +1,14 @@
+import { EfsinkError } from '../core/errors.js';
+
+/** Codes raised by backfill and verify (listed in docs/errors.md). */
+export const BackfillErrorCode = {
+  retriesExhausted: 'SOURCE_RETRIES_EXHAUSTED',
+  sourceFailed: 'SOURCE_REQUEST_FAILED',
+  checkpointCorrupt: 'BACKFILL_CHECKPOINT_CORRUPT',
+  checkpointMismatch: 'BACKFILL_CHECKPOINT_MISMATCH',
+  invalidRange: 'BACKFILL_INVALID_RANGE',
+} as const;
+
+export function backfillError(code: string, message: string, cause?: unknown): EfsinkError {
+  return new EfsinkError(code, message, cause === undefined ? undefined : { cause });
+}
