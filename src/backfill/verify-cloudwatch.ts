@@ -15,7 +15,7 @@ import {
 } from '../core/verify/compare.js';
 import { LineSplitter, splitLines } from '../core/verify/lines.js';
 import { frameEntries } from '../core/write/frame.js';
-import { listSegments } from '../io/assemble-file.js';
+import { pendingSegments as pendingOf } from '../io/coverage.js';
 import type { RootLayout } from '../io/layout.js';
 import { PartitionSpill } from '../io/spill.js';
 import { fetchFilterPage, listLogStreams, type Pacing } from './cloudwatch-source.js';
@@ -128,7 +128,7 @@ export async function verifyCloudWatch(opts: VerifyCloudWatchOptions): Promise<V
     for (const relPath of [...candidates].sort()) {
       const path = join(opts.layout.root, relPath);
       const bytes = await sizeOf(path);
-      const pendingSegments = (await listSegments(join(opts.layout.segments, relPath))).length;
+      const pendingSegments = (await pendingOf(opts.layout, relPath)).length;
       if (bytes !== undefined) {
         const splitter = new LineSplitter();
         for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {

@@ -47,3 +47,15 @@ async function inodeOf(path: string): Promise<number | undefined> {
     throw err;
   }
 }
+
+/** Segments landed for one output file that its current journal does not hold yet (awaiting assembly). */
+export async function pendingSegments(layout: RootLayout, relPath: string): Promise<string[]> {
+  const stateDir = join(layout.state, relPath);
+  const journal = await currentJournal(
+    stateDir,
+    await inodeOf(join(layout.root, relPath)),
+    await listState(stateDir),
+  );
+  const names = await listSegments(join(layout.segments, relPath));
+  return names.filter((n) => journal?.segments[n] === undefined);
+}
