@@ -1,0 +1,80 @@
+import { ENV } from '../../config/env-names.js';
+import { receiverConfigFromEnv } from '../../config/receiver-config.js';
+import { RECEIVER_ENV } from '../../config/receiver-env-names.js';
+import { createReceiver } from '../../receiver/server.js';
+import { COMMON_SINK_OPTIONS, intFlag, parseCommandArgs } from '../args.js';
+import { sinkFromFlags } from '../sink-from-flags.js';
+
+export const SERVE_HELP = `efsink serve --root DIR --access-key KEY [--access-key KEY2 …] [--host 127.0.0.1] [--port 8080]
+             [--log-group NAME] [--max-body-bytes N] [--max-concurrent-requests N] [--max-queued-requests N]
+             [--assemble-interval-seconds N] [--request-timeout-seconds N] [--shutdown-timeout-seconds N]
+  Firehose HTTP endpoint receiver: answers 200 only once a request's records are durable under DIR,
+  assembles the hourly files every few seconds, /healthz and /metrics (Prometheus). Every flag has an
+  EFSINK_* variable (EFSINK_ACCESS_KEY, EFSINK_ACCESS_KEYS='["k1","k2"]', EFSINK_HOST, EFSINK_PORT, …).
+  SIGTERM/SIGINT: stop accepting, drain, final assembly pass, exit 0.`;
+
+const OPTIONS = {
+  ...COMMON_SINK_OPTIONS,
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'access-key': { type: 'string', multiple: true },
+  'log-group': { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  'max-concurrent-requests': { type: 'string' },
+  'max-queued-requests': { type: 'string' },
+  'assemble-interval-seconds': { type: 'string' },
+  'request-timeout-seconds': { type: 'string' },
+  'shutdown-timeout-seconds': { type: 'string' },
+} as const;
+
+export async function serveCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values } = parseCommandArgs(argv, OPTIONS, 'serve');
+  const env = process.env;
+  // Flags win over the environment, for the sink settings as for the receiver's.
+  const {
+    config: sinkConfig,
+    sink,
+    log,
+  } = sinkFromFlags({
+    root: values.root ?? env[ENV.root],
+    'path-template': values['path-template'] ?? env[ENV.pathTemplate],
+    'segment-retention-seconds': values['segment-retention-seconds'] ?? env[ENV.segmentRetentionSeconds],
+    'max-decompressed-bytes': values['max-decompressed-bytes'] ?? env[ENV.maxDecompressedBytes],
+    'lease-seconds': values['lease-seconds'] ?? env[ENV.leaseSeconds],
+    'log-level': values['log-level'] ?? env[RECEIVER_ENV.logLevel] ?? 'info',
+  });
+  const overrides: Record<string, unknown> = {
+    host: values.host,
+    port: intFlag(values.port, 'port'),
+    logGroup: values['log-group'],
+    maxBodyBytes: intFlag(values['max-body-bytes'], 'max-body-bytes'),
+    maxConcurrentRequests: intFlag(values['max-concurrent-requests'], 'max-concurrent-requests'),
+    maxQueuedRequests: intFlag(values['max-queued-requests'], 'max-queued-requests'),
+    assembleIntervalSeconds: intFlag(values['assemble-interval-seconds'], 'assemble-interval-seconds'),
+    requestTimeoutSeconds: intFlag(values['request-timeout-seconds'], 'request-timeout-seconds'),
+    shutdownTimeoutSeconds: intFlag(values['shutdown-timeout-seconds'], 'shutdown-timeout-seconds'),
+  };
+  const flagKeys = values['access-key'];
+  if (flagKeys !== undefined && flagKeys.length > 0) overrides.accessKeys = flagKeys;
+  const config = receiverConfigFromEnv(env, overrides);
+  const receiver = createReceiver({ config, sinkConfig, sink, log });
+  const { host, port } = await receiver.listen();
+  out.write(`listening on http://${host.includes(':') ? `[${host}]` : host}:${port}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      out.write(`${signal}: draining\n`);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      receiver.close().then(resolve, (err: unknown) => {
+        log.error({ err: (err as Error).message }, 'shutdown failed');
+        resolve();
+      });
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  out.write('stopped\n');
+  return 0;
+}

@@ -1,0 +1,101 @@
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+import { EfsinkError } from '../core/errors.js';
+import { RECEIVER_ENV } from './receiver-env-names.js';
+import { CONFIG_INVALID, num } from './sink-config.js';
+
+z.config(en());
+
+const MiB = 1024 * 1024;
+
+/**
+ * Settings of `efsink serve` beyond the sink's. One strict schema (unknown keys rejected), loaded
+ * once at start-up from flags and environment.
+ */
+export const ReceiverConfigSchema = z.strictObject({
+  /** @default '127.0.0.1' (loopback; the container image sets EFSINK_HOST=0.0.0.0) */
+  host: z._default(z.string().check(z.minLength(1)), '127.0.0.1'),
+  /** @default 8080; 0 picks a free port (tests) */
+  port: z._default(z.int().check(z.minimum(0), z.maximum(65_535)), 8080),
+  /** Accepted `X-Amz-Firehose-Access-Key` values; more than one during a rotation. Firehose: ≤ 4096 bytes. */
+  accessKeys: z
+    .array(z.string().check(z.minLength(1), z.maxLength(4096)))
+    .check(z.minLength(1, 'at least one access key is required')),
+  /** `{logGroup}` for direct records. @default the delivery stream name from X-Amz-Firehose-Source-Arn */
+  logGroup: z.optional(z.string().check(z.minLength(1))),
+  /**
+   * Largest request body accepted, compressed and decompressed (413 above). Firehose sends at most
+   * 64 MiB of records, base64 makes that ≈ 85.4 MiB of JSON. @default 96 MiB
+   */
+  maxBodyBytes: z._default(z.int().check(z.minimum(1024), z.maximum(1024 * MiB)), 96 * MiB),
+  /** Requests read, decoded and written at once; memory ≈ this × 3 × body size. @default 8 */
+  maxConcurrentRequests: z._default(z.int().check(z.minimum(1), z.maximum(1024)), 8),
+  /** Requests waiting (bodies unread, TCP back-pressure) before new ones get 503. @default 64 */
+  maxQueuedRequests: z._default(z.int().check(z.minimum(0), z.maximum(100_000)), 64),
+  /** Seconds between assembly passes; 0 disables the loop (another assembler runs). @default 5 */
+  assembleIntervalSeconds: z._default(z.number().check(z.minimum(0), z.maximum(3600)), 5),
+  /** Whole-request deadline (slow clients get 408); Firehose itself waits 3 minutes. @default 120 */
+  requestTimeoutSeconds: z._default(z.int().check(z.minimum(1), z.maximum(600)), 120),
+  /** How long SIGTERM waits for in-flight requests before closing connections. @default 60 */
+  shutdownTimeoutSeconds: z._default(z.int().check(z.minimum(0), z.maximum(3600)), 60),
+});
+
+export type ReceiverConfigInput = z.input<typeof ReceiverConfigSchema>;
+export type ReceiverConfig = Readonly<Omit<z.output<typeof ReceiverConfigSchema>, 'accessKeys'>> & {
+  readonly accessKeys: readonly string[];
+};
+
+/** Flag name / environment variable of each key, for messages that name what the user can fix. */
+function nameOf(key: string): string {
+  const flag = `--${key === 'accessKeys' ? 'access-key' : key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const env = (RECEIVER_ENV as Record<string, string>)[key === 'accessKeys' ? 'accessKey' : key];
+  return env ? `${flag} (${env})` : flag;
+}
+
+/** Validates once and freezes; a bad value fails with CONFIG_INVALID naming every bad field. */
+export function loadReceiverConfig(input: Record<string, unknown>): ReceiverConfig {
+  const parsed = ReceiverConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${nameOf(String(i.path[0] ?? ''))}: ${i.message}`);
+    throw new EfsinkError(CONFIG_INVALID, `invalid receiver configuration: ${problems.join('; ')}`);
+  }
+  return Object.freeze({ ...parsed.data, accessKeys: Object.freeze([...parsed.data.accessKeys]) });
+}
+
+/**
+ * Reads the receiver settings from the environment; `overrides` (from flags) win. Numbers arrive as
+ * text and are converted here so that zod reports a non-number as received.
+ */
+export function receiverConfigFromEnv(
+  env: NodeJS.ProcessEnv,
+  overrides: Readonly<Record<string, unknown>> = {},
+): ReceiverConfig {
+  const input: Record<string, unknown> = {};
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined && value !== '') input[key] = value;
+  };
+  set('host', env[RECEIVER_ENV.host]);
+  set('port', num(env[RECEIVER_ENV.port]));
+  const keys: unknown[] = [];
+  if (env[RECEIVER_ENV.accessKey]) keys.push(env[RECEIVER_ENV.accessKey]);
+  const list = env[RECEIVER_ENV.accessKeys];
+  if (list) {
+    try {
+      const parsed: unknown = JSON.parse(list);
+      if (Array.isArray(parsed)) keys.push(...parsed);
+      else keys.push(list);
+    } catch {
+      throw new EfsinkError(CONFIG_INVALID, `${RECEIVER_ENV.accessKeys}: must be a JSON array of strings`);
+    }
+  }
+  if (keys.length > 0) input.accessKeys = keys;
+  set('logGroup', env[RECEIVER_ENV.logGroup]);
+  set('maxBodyBytes', num(env[RECEIVER_ENV.maxBodyBytes]));
+  set('maxConcurrentRequests', num(env[RECEIVER_ENV.maxConcurrentRequests]));
+  set('maxQueuedRequests', num(env[RECEIVER_ENV.maxQueuedRequests]));
+  set('assembleIntervalSeconds', num(env[RECEIVER_ENV.assembleIntervalSeconds]));
+  set('requestTimeoutSeconds', num(env[RECEIVER_ENV.requestTimeoutSeconds]));
+  set('shutdownTimeoutSeconds', num(env[RECEIVER_ENV.shutdownTimeoutSeconds]));
+  for (const [k, v] of Object.entries(overrides)) set(k, v);
+  return loadReceiverConfig(input);
+}

@@ -1,0 +1,23 @@
+/**
+ * Environment variables of `efsink serve` (the Firehose HTTP endpoint receiver), in addition to the
+ * sink's (`EFSINK_ROOT`, `EFSINK_PATH_TEMPLATE`, … in env-names.ts). A flag wins over its variable.
+ */
+export const RECEIVER_ENV = {
+  /** Interface to listen on (`--host`); the container image sets `0.0.0.0`. */
+  host: 'EFSINK_HOST',
+  /** TCP port (`--port`). */
+  port: 'EFSINK_PORT',
+  /** The accepted Firehose access key (`--access-key`); what the CDK construct injects. */
+  accessKey: 'EFSINK_ACCESS_KEY',
+  /** More accepted keys as a JSON array of strings, for key rotation (`--access-key` repeated). */
+  accessKeys: 'EFSINK_ACCESS_KEYS',
+  /** `{logGroup}` for records that are not CloudWatch Logs payloads (`--log-group`). */
+  logGroup: 'EFSINK_LOG_GROUP',
+  maxBodyBytes: 'EFSINK_MAX_BODY_BYTES',
+  maxConcurrentRequests: 'EFSINK_MAX_CONCURRENT_REQUESTS',
+  maxQueuedRequests: 'EFSINK_MAX_QUEUED_REQUESTS',
+  assembleIntervalSeconds: 'EFSINK_ASSEMBLE_INTERVAL_SECONDS',
+  requestTimeoutSeconds: 'EFSINK_REQUEST_TIMEOUT_SECONDS',
+  shutdownTimeoutSeconds: 'EFSINK_SHUTDOWN_TIMEOUT_SECONDS',
+  logLevel: 'EFSINK_LOG_LEVEL',
+} as const;

@@ -1,0 +1,342 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import type { ReceiverConfig } from '../config/receiver-config.js';
+import type { SinkConfig } from '../config/sink-config.js';
+import { CoreErrorCode, EfsinkError } from '../core/errors.js';
+import type { Sink } from '../io/sink.js';
+import type { Logger } from '../observability/logger.js';
+import { accessKeys } from './auth.js';
+import { FirehoseHeader, HEALTH_PATH, METRICS_PATH } from './constants.js';
+import { createReceiverMetrics, type ReceiverMetrics } from './metrics.js';
+import { codeOf, headerValue, type ProtocolResponse, ReceiverErrorCode, respond } from './protocol.js';
+import { DEFAULT_PIN_MAX_AGE_MS, requestPins } from './request-pins.js';
+import { createSemaphore } from './semaphore.js';
+import { type DeliveryOutcome, deliverFirehoseRequest } from './service.js';
+
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * Headers can be large: the access key is up to 4096 bytes and X-Amz-Firehose-Common-Attributes up
+ * to 50 × (256 + 1024) characters; Node's default limit (16 KiB) would reject such requests.
+ */
+const MAX_HEADER_BYTES = 128 * 1024;
+/** Longer than an ALB's default idle timeout (60 s), so the load balancer closes first. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+export interface ReceiverDeps {
+  readonly config: ReceiverConfig;
+  readonly sinkConfig: SinkConfig;
+  readonly sink: Sink;
+  readonly log: Logger;
+  readonly now?: () => number;
+}
+
+export interface Receiver {
+  /** Starts listening; resolves to the bound address (port 0 → the port picked). */
+  listen(): Promise<{ host: string; port: number }>;
+  /**
+   * Graceful shutdown: stop accepting, answer 503 to new requests, drain in-flight ones (up to
+   * shutdownTimeoutSeconds), stop the assembler loop, run a final assembly pass, close.
+   */
+  close(): Promise<void>;
+  /** Runs one assembly pass now (never overlapping the loop's). */
+  assembleOnce(): Promise<void>;
+  readonly metrics: ReceiverMetrics;
+  readonly server: Server;
+}
+
+/**
+ * The Firehose HTTP endpoint receiver: node:http adapter around deliverFirehoseRequest.
+ * @see docs/specs/firehose-http.md
+ */
+export function createReceiver(deps: ReceiverDeps): Receiver {
+  const { config, sinkConfig, sink, log } = deps;
+  const now = deps.now ?? Date.now;
+  const keys = accessKeys(config.accessKeys);
+  const semaphore = createSemaphore(config.maxConcurrentRequests, config.maxQueuedRequests);
+  const metrics = createReceiverMetrics();
+  const pins = requestPins(sink.layout);
+  const inFlight = new Set<Promise<void>>();
+  const landing = new Map<string, Promise<DeliveryOutcome>>();
+  let draining = false;
+
+  const send = (res: ServerResponse, r: ProtocolResponse, started: bigint, code: string, close: boolean) => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.requests.inc({ status: String(r.status), code });
+    metrics.latency.observe({ status: String(r.status) }, seconds);
+    if (res.headersSent || res.destroyed) return;
+    // Firehose: JSON, Content-Length, and no Content-Encoding on the response.
+    res.writeHead(r.status, {
+      'Content-Type': 'application/json',
+      'Content-Length': r.body.length,
+      ...(close || draining ? { Connection: 'close' } : {}),
+    });
+    res.end(r.body);
+  };
+
+  const handleFirehose = async (req: IncomingMessage, res: ServerResponse, started: bigint) => {
+    const requestId = headerValue(req.headers[FirehoseHeader.requestId]) ?? '';
+    const reject = (code: string, message: string, close = false) => {
+      log.warn({ requestId, code, err: message }, 'request rejected');
+      send(res, respond(requestId, now(), { code, message }), started, code, close);
+    };
+    // Everything that can be decided from the headers is decided before reading the body; those
+    // answers close the connection so an unread body is not drained.
+    if (draining)
+      return reject(ReceiverErrorCode.shuttingDown, 'the receiver is shutting down; retry later', true);
+    if (!keys.accepts(headerValue(req.headers[FirehoseHeader.accessKey]))) {
+      return reject(ReceiverErrorCode.unauthorized, 'missing or unknown X-Amz-Firehose-Access-Key', true);
+    }
+    if (requestId === '')
+      return reject(ReceiverErrorCode.badRequest, 'missing X-Amz-Firehose-Request-Id header', true);
+    const encoding = (headerValue(req.headers['content-encoding']) ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'gzip' && encoding !== 'identity') {
+      return reject(
+        ReceiverErrorCode.badRequest,
+        `Content-Encoding ${JSON.stringify(encoding)} (allowed: gzip, none)`,
+        true,
+      );
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > config.maxBodyBytes) {
+      return reject(
+        ReceiverErrorCode.bodyTooLarge,
+        `body of ${declared} bytes exceeds the limit of ${config.maxBodyBytes} bytes`,
+        true,
+      );
+    }
+    const release = await semaphore.tryAcquire();
+    metrics.queued.set(semaphore.queued);
+    if (release === undefined) {
+      return reject(
+        ReceiverErrorCode.overloaded,
+        `${config.maxConcurrentRequests} requests in progress and ${config.maxQueuedRequests} queued; retry later`,
+        true,
+      );
+    }
+    metrics.inFlight.set(semaphore.active);
+    try {
+      const raw = await readBody(req, config.maxBodyBytes);
+      const body = encoding === 'gzip' ? await gunzipBody(raw, config.maxBodyBytes) : raw;
+      const outcome = await landOnce(requestId, headerValue(req.headers[FirehoseHeader.sourceArn]), body);
+      if (outcome.duplicate) metrics.duplicates.inc();
+      else {
+        metrics.records.inc(outcome.records);
+        metrics.bytes.inc(outcome.bytesWritten);
+      }
+      log.info({ ...outcome }, outcome.duplicate ? 'duplicate request acknowledged' : 'request landed');
+      send(res, respond(requestId, now()), started, '', false);
+    } catch (err) {
+      const code = codeOf(err);
+      const message = (err as Error).message;
+      if (code === 'INTERNAL' || code.startsWith('FS_')) {
+        log.error({ requestId, code, err: message }, 'write failed');
+        const status = code === 'INTERNAL' ? code : `${ReceiverErrorCode.writeFailed} (${code})`;
+        send(
+          res,
+          respond(requestId, now(), {
+            code: ReceiverErrorCode.writeFailed,
+            message: `${status}: ${message}`,
+          }),
+          started,
+          code,
+          false,
+        );
+      } else {
+        reject(code, message, code === ReceiverErrorCode.bodyTooLarge);
+      }
+    } finally {
+      release();
+      metrics.inFlight.set(semaphore.active);
+      metrics.queued.set(semaphore.queued);
+    }
+  };
+
+  /** Concurrent requests with the same id (a retry racing the original) share one landing. */
+  const landOnce = async (
+    requestId: string,
+    sourceArn: string | undefined,
+    body: Buffer,
+  ): Promise<DeliveryOutcome> => {
+    const running = landing.get(requestId);
+    if (running !== undefined) {
+      const first = await running;
+      return { ...first, segmentsLanded: 0, bytesWritten: 0, duplicate: true };
+    }
+    const p = deliverFirehoseRequest(requestId, sourceArn, body, {
+      sinkConfig,
+      sink,
+      pins,
+      log,
+      logGroup: config.logGroup,
+    });
+    landing.set(requestId, p);
+    try {
+      return await p;
+    } finally {
+      landing.delete(requestId);
+    }
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const started = process.hrtime.bigint();
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === HEALTH_PATH) {
+      const body = Buffer.from(draining ? 'draining\n' : 'ok\n');
+      res.writeHead(draining ? 503 : 200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
+      res.end(body);
+      return;
+    }
+    if (req.method === 'GET' && path === METRICS_PATH) {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+          res.end(text);
+        },
+        () => {
+          res.writeHead(500).end();
+        },
+      );
+      return;
+    }
+    if (req.method !== 'POST') {
+      const code = ReceiverErrorCode.badRequest;
+      const r = respond('', now(), {
+        code,
+        message: `method ${req.method} (allowed: POST; GET ${HEALTH_PATH}, ${METRICS_PATH})`,
+      });
+      send(res, { status: 405, body: r.body }, started, code, true);
+      return;
+    }
+    const p: Promise<void> = handleFirehose(req, res, started)
+      .catch((err: unknown) => log.error({ err: (err as Error).message }, 'request handler failed'))
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+
+  const server = createServer(
+    { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: config.requestTimeoutSeconds * 1000 },
+    onRequest,
+  );
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = Math.min(60_000, config.requestTimeoutSeconds * 1000);
+
+  // The assembler loop: one pass every assembleIntervalSeconds, never overlapping itself.
+  let assembling: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let loopStopped = false;
+  const assembleOnce = (): Promise<void> => {
+    assembling ??= (async () => {
+      try {
+        const report = await sink.assemble();
+        metrics.assemblies.inc({ result: report.failed.length > 0 ? 'failed' : 'ok' });
+        await pins.sweep(now(), DEFAULT_PIN_MAX_AGE_MS);
+      } catch (err) {
+        metrics.assemblies.inc({ result: 'failed' });
+        log.error(
+          { code: codeOf(err), err: (err as Error).message },
+          'assembly pass failed; next pass retries',
+        );
+      } finally {
+        assembling = undefined;
+      }
+    })();
+    return assembling;
+  };
+  const schedule = () => {
+    if (loopStopped || config.assembleIntervalSeconds === 0) return;
+    timer = setTimeout(() => {
+      void assembleOnce().then(schedule);
+    }, config.assembleIntervalSeconds * 1000);
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    metrics,
+    server,
+    assembleOnce,
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          const addr = server.address() as AddressInfo;
+          schedule();
+          log.info({ host: addr.address, port: addr.port }, 'receiver listening');
+          resolve({ host: addr.address, port: addr.port });
+        });
+      });
+    },
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        log.info({ inFlight: inFlight.size }, 'draining');
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await waitFor([...inFlight], config.shutdownTimeoutSeconds * 1000);
+        loopStopped = true;
+        clearTimeout(timer);
+        await assembling;
+        await assembleOnce();
+        server.closeAllConnections();
+        await closed;
+        log.info({}, 'receiver stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+async function waitFor(promises: Promise<void>[], timeoutMs: number): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    t = setTimeout(resolve, timeoutMs);
+  });
+  await Promise.race([Promise.allSettled(promises), timeout]);
+  clearTimeout(t);
+}
+
+/** Reads the body, failing with RECEIVER_BODY_TOO_LARGE as soon as it passes `maxBytes`. */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.off('data', onData);
+        req.pause();
+        reject(
+          new EfsinkError(ReceiverErrorCode.bodyTooLarge, `body exceeds the limit of ${maxBytes} bytes`),
+        );
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks, size)));
+    req.once('error', reject);
+    req.once('aborted', () =>
+      reject(new EfsinkError(ReceiverErrorCode.badRequest, 'client aborted the request')),
+    );
+  });
+}
+
+async function gunzipBody(raw: Buffer, maxBytes: number): Promise<Buffer> {
+  try {
+    return await gunzipAsync(raw, { maxOutputLength: maxBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new EfsinkError(
+        ReceiverErrorCode.bodyTooLarge,
+        `decompressed body exceeds the limit of ${maxBytes} bytes`,
+        { cause: err },
+      );
+    }
+    throw new EfsinkError(CoreErrorCode.invalidGzip, `body: invalid gzip (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+}
