@@ -22,7 +22,8 @@ export function internalState(root) {
   const seg = walk(join(root, '.efsink', 'segments'));
   return {
     pendingSegments: seg.filter((p) => p.endsWith('.seg')).length,
-    otherFilesInSegments: seg.filter((p) => !p.endsWith('.seg')).length,
+    segmentMeta: seg.filter((p) => p.endsWith('.seg.meta')).length,
+    otherFilesInSegments: seg.filter((p) => !p.endsWith('.seg') && !p.endsWith('.seg.meta')).length,
     internalFiles: walk(join(root, '.efsink')).length,
   };
 }

@@ -73,6 +73,8 @@ const assembleArgs = (root) => [
   String(cfg.lease),
   '--segment-retention-seconds',
   String(cfg.retention ?? 0),
+  '--log-level',
+  'warn', // the CLI is silent by default; warn shows takeovers and torn-tail repairs
 ];
 function assemble(root) {
   const r = efsink(assembleArgs(root));
