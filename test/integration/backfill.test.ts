@@ -9,6 +9,7 @@ import { frameEntries } from '../../src/core/write/frame.js';
 import { ingestCloudWatchLogsEvent } from '../../src/lambda/cloudwatch-logs.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { noMetrics } from '../../src/observability/metrics.js';
+import { type CliResult, finished, runCli, spawnCli } from '../support/cli.js';
 import {
   type CloudWatchLogsServer,
   type CloudWatchLogsServerOptions,
@@ -219,5 +220,87 @@ describe('efsink backfill cloudwatch (real SDK against the in-repo CloudWatch Lo
     expect(again.resumed).toBe(true);
     expect(cwl.requestCount('FilterLogEvents')).toBe(before);
     expect(await readdir(join(root, '.efsink', 'backfill'))).toHaveLength(1);
+  });
+});
+
+describe('efsink backfill cloudwatch (spawned CLI; run `npm run build` first)', () => {
+  const env = {
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+    AWS_REGION: 'us-east-1',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
+  const args = (endpoint: string, root: string) => [
+    'backfill',
+    'cloudwatch',
+    '--log-group',
+    GROUP,
+    '--start',
+    new Date(RANGE.startMs).toISOString(),
+    '--end',
+    new Date(RANGE.endMs).toISOString(),
+    '--root',
+    root,
+    '--endpoint',
+    endpoint,
+    '--rate',
+    '200',
+    '--retry-base-ms',
+    '5',
+  ];
+
+  it('converges to the same files when SIGKILLed at random moments and restarted', async () => {
+    const { cwl } = await start({ maxEventsPerPage: 5 });
+    seedEvents(cwl, 3, 120, 30_000);
+    const reference = join(work, 'reference');
+    const ok = await runCli(args(cwl.endpoint, reference), env);
+    expect(ok.stderr).toMatch(/backfill complete: \d+ page/);
+    expect(ok.code).toBe(0);
+
+    const root = join(work, 'killed');
+    let seed = 0x5eed;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let kills = 0;
+    let finishedRun: CliResult | undefined;
+    // Kill when the checkpoint has moved (so kills fall inside paging and landing, not in Node's
+    // start-up) after a random extra delay; after 8 kills, let the run finish.
+    const checkpoints = () => cwl.requestCount('FilterLogEvents');
+    for (let attempt = 0; attempt < 20 && finishedRun === undefined; attempt++) {
+      const child = spawnCli(args(cwl.endpoint, root), env);
+      const done = finished(child);
+      const before = checkpoints();
+      const extraMs = Math.floor(random() * 60);
+      const poll = setInterval(() => {
+        if (attempt < 8 && checkpoints() > before) {
+          clearInterval(poll);
+          setTimeout(() => child.kill('SIGKILL'), extraMs);
+        }
+      }, 5);
+      const timer = poll;
+      const r = await done;
+      clearInterval(timer);
+      if (r.signal === 'SIGKILL') kills++;
+      else finishedRun = r;
+    }
+    expect(kills).toBeGreaterThanOrEqual(2);
+    expect(finishedRun?.code).toBe(0);
+    const want = await readOutputs(reference);
+    const got = await readOutputs(root);
+    expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+    for (const [rel, bytes] of want) expect(got.get(rel)?.equals(bytes), rel).toBe(true);
+
+    const v = await runCli(
+      [...args(cwl.endpoint, root).map((a) => (a === 'backfill' ? 'verify' : a)), '--json'],
+      env,
+    );
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout)).toMatchObject({
+      ok: true,
+      comparison: { sourceLines: 360 + 3 * 17 } /* 17 events per stream have an inner \n */,
+    });
   });
 });
