@@ -25,7 +25,13 @@ class EfsinkBaseStack extends Stack {
   readonly fileSystem: efs.IFileSystem;
   readonly alarmTopic: sns.ITopic | undefined;
 
-  constructor(scope: Construct, id: string, config: DeployConfig, props: StackProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    config: DeployConfig,
+    props: StackProps,
+    withPublicSubnets = false,
+  ) {
     super(scope, id, props);
     // fromVpcAttributes instead of fromLookup: synthesis must work offline, without credentials.
     this.vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
@@ -36,8 +42,17 @@ class EfsinkBaseStack extends Stack {
       ...(config.privateSubnetRouteTableIds === undefined
         ? {}
         : { privateSubnetRouteTableIds: [...config.privateSubnetRouteTableIds] }),
-      ...(config.publicSubnetIds.length === 0 ? {} : { publicSubnetIds: [...config.publicSubnetIds] }),
+      // Only the receiver's load balancer uses public subnets; it never reads their route tables.
+      ...(config.publicSubnetIds.length === 0 || !withPublicSubnets
+        ? {}
+        : { publicSubnetIds: [...config.publicSubnetIds] }),
     });
+    if (withPublicSubnets) {
+      Annotations.of(this.vpc).acknowledgeWarning(
+        '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+        'Public subnets host only the load balancer; no route table of theirs is read',
+      );
+    }
     this.fileSystem = efs.FileSystem.fromFileSystemAttributes(this, 'FileSystem', {
       fileSystemId: config.fileSystemId,
       securityGroup: ec2.SecurityGroup.fromSecurityGroupId(
@@ -100,7 +115,7 @@ class FirehoseS3Stack extends EfsinkBaseStack {
 
 class FirehoseHttpStack extends EfsinkBaseStack {
   constructor(scope: Construct, id: string, config: DeployConfig, props: StackProps) {
-    super(scope, id, config, props);
+    super(scope, id, config, props, true);
     const hostedZone =
       config.hostedZoneId !== undefined && config.hostedZoneName !== undefined
         ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {

@@ -1,5 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -128,4 +128,27 @@ export class EfsAccess extends Construct {
       policies: [this.clientStatement()],
     });
   }
+}
+
+/**
+ * Security group of an EFS writer (function or task): no inbound, outbound only HTTPS (AWS APIs via
+ * VPC endpoints or NAT) plus the NFS rule to the file system that mounting adds.
+ */
+export function createWriterSecurityGroup(
+  scope: Construct,
+  id: string,
+  vpc: ec2.IVpc,
+  description: string,
+): ec2.SecurityGroup {
+  const securityGroup = new ec2.SecurityGroup(scope, id, {
+    vpc,
+    description: `${description}: NFS to EFS, HTTPS to AWS APIs`,
+    allowAllOutbound: false,
+  });
+  securityGroup.addEgressRule(
+    ec2.Peer.anyIpv4(),
+    ec2.Port.tcp(443),
+    'HTTPS to AWS APIs (VPC endpoints or NAT)',
+  );
+  return securityGroup;
 }

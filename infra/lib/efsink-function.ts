@@ -2,13 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../src/config/env-names.js';
-import type { EfsAccess } from './efs-access.js';
+import { createWriterSecurityGroup, type EfsAccess } from './efs-access.js';
 import { ConstructConfigError } from './errors.js';
 
 /** Settings every efsink function shares; each path construct exposes them in its props. */
@@ -108,11 +107,7 @@ export function createEfsinkFunction(
     retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.DESTROY,
   });
-  const securityGroup = new ec2.SecurityGroup(scope, `${id}SecurityGroup`, {
-    vpc: props.efs.vpc,
-    description: `efsink ${id}: NFS to EFS, HTTPS to VPC endpoints`,
-    allowAllOutbound: true,
-  });
+  const securityGroup = createWriterSecurityGroup(scope, `${id}SecurityGroup`, props.efs.vpc, `efsink ${id}`);
   const environment: Record<string, string> = {
     NODE_OPTIONS: '--enable-source-maps',
     [ENV.root]: props.efs.mountPath,

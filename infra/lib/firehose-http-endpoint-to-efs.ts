@@ -21,7 +21,7 @@ import {
   grantFirehoseBucketWrite,
   resolveDeliveryStreamName,
 } from './delivery-stream.js';
-import { EfsAccess, type EfsTargetProps } from './efs-access.js';
+import { createWriterSecurityGroup, EfsAccess, type EfsTargetProps } from './efs-access.js';
 import { ConstructConfigError } from './errors.js';
 import { alarmOnAny, type EfsinkAlarmOptions, firehoseAlarms } from './monitoring.js';
 import { validateDurationSeconds, validateRange } from './validation.js';
@@ -258,11 +258,12 @@ export class FirehoseHttpEndpointToEfs extends Construct {
     });
     container.addMountPoints({ containerPath: this.efs.mountPath, sourceVolume: 'efs', readOnly: false });
 
-    const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
-      vpc: props.vpc,
-      description: 'efsink receiver tasks: from the load balancer; NFS to EFS',
-      allowAllOutbound: true,
-    });
+    const serviceSecurityGroup = createWriterSecurityGroup(
+      this,
+      'ServiceSecurityGroup',
+      props.vpc,
+      'efsink receiver tasks',
+    );
     this.service = new ecs.FargateService(this, 'Service', {
       // exactOptionalPropertyTypes: CDK classes are not assignable to their interfaces without a cast.
       cluster: cluster as ecs.ICluster,

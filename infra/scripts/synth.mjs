@@ -6,7 +6,7 @@
 //     summary (stacks, resources, Lambda runtimes, bundle sizes). With no -c at all it synthesizes
 //     the example (placeholder ids), which needs no AWS account, credentials or network.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -46,6 +46,8 @@ if (!underCli) {
     context.example = 'true';
   }
   env.CDK_OUTDIR = join(infra, 'cdk.out');
+  // Start clean, so the summary lists only the stacks of this run.
+  rmSync(env.CDK_OUTDIR, { recursive: true, force: true });
   env.CDK_CONTEXT_JSON = JSON.stringify(context);
 }
 

@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { buildApp } from '../bin/app.js';
 import { envName, readDeployConfig } from '../bin/deploy-config.js';
@@ -38,6 +38,11 @@ describe('example app', () => {
         expect(fn.MemorySize, name).toBeGreaterThan(0);
       }
       if (functions.length > 0) expectNoWildcardEfsResources(template);
+    }
+    // and the only warning is the deliberate "placeholder ids" one
+    for (const stack of app.node.children.filter((c): c is Stack => Stack.isStack(c))) {
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue());
+      expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringContaining('placeholder ids')]);
     }
   });
 

@@ -63,6 +63,20 @@ describe('CloudWatchLogsToEfs', () => {
     );
   });
 
+  test('lets each function out only on HTTPS and NFS', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'efsink Function: NFS to EFS, HTTPS to AWS APIs',
+      SecurityGroupEgress: [
+        { CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: Match.anyValue() },
+      ],
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      DestinationSecurityGroupId: 'sg-0ccccccccccccccc1',
+      FromPort: 2049,
+      ToPort: 2049,
+    });
+  });
+
   test('subscribes the function to the log group with all events', () => {
     template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
       LogGroupName: '/aws/vendedlogs/apigw/prod-access',
