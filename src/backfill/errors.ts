@@ -5,8 +5,6 @@ export const BackfillErrorCode = {
   retriesExhausted: 'SOURCE_RETRIES_EXHAUSTED',
   sourceFailed: 'SOURCE_REQUEST_FAILED',
   checkpointCorrupt: 'BACKFILL_CHECKPOINT_CORRUPT',
-  checkpointMismatch: 'BACKFILL_CHECKPOINT_MISMATCH',
-  invalidRange: 'BACKFILL_INVALID_RANGE',
 } as const;
 
 export function backfillError(code: string, message: string, cause?: unknown): EfsinkError {
