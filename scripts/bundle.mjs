@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 const entries = {
   'cloudwatch-logs-handler': 'src/lambda/cloudwatch-logs-handler.ts',
   'assemble-handler': 'src/lambda/assemble-handler.ts',
+  's3-sqs-handler': 'src/lambda/s3-sqs-handler.ts',
 };
 mkdirSync('dist/lambda', { recursive: true });
 for (const [name, entry] of Object.entries(entries)) {

@@ -1,18 +1,71 @@
 import { readFile } from 'node:fs/promises';
 import { describeReceived, EfsinkError, isEfsinkError } from '../../core/errors.js';
 import { ingestCloudWatchLogsEvent } from '../../lambda/cloudwatch-logs.js';
+import { ingestS3Object } from '../../lambda/s3-sqs.js';
 import { noMetrics } from '../../observability/metrics.js';
 import { COMMON_SINK_OPTIONS, parseCommandArgs, USAGE } from '../args.js';
 import { sinkFromFlags } from '../sink-from-flags.js';
 
 export const INGEST_HELP = `efsink ingest cloudwatch --root DIR [FILE...]
   Lands CloudWatch Logs subscription Lambda events (JSON files, or stdin when no FILE) durably under DIR.
-  Exit 0 only when every unit is durable.`;
+  Exit 0 only when every unit is durable.
+
+efsink ingest s3 --root DIR --bucket B --key K [--version-id V] [--endpoint URL] [--log-group NAME]
+  Lands one S3 object written by Firehose (the S3 path's Lambda code; key as stored, not URL-encoded).
+  Credentials and region from the AWS SDK's default chain (AWS_REGION, default us-east-1).`;
+
+const S3_OPTIONS = {
+  ...COMMON_SINK_OPTIONS,
+  bucket: { type: 'string' },
+  key: { type: 'string' },
+  'version-id': { type: 'string' },
+  endpoint: { type: 'string' },
+  'log-group': { type: 'string' },
+} as const;
+
+async function ingestS3Command(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values } = parseCommandArgs(argv, S3_OPTIONS, 'ingest s3');
+  if (!values.bucket || !values.key)
+    throw new EfsinkError(USAGE, 'ingest s3: --bucket B and --key K are required');
+  const { config, sink, log } = sinkFromFlags(values);
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  const s3 = new S3Client({
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    ...(values.endpoint ? { endpoint: values.endpoint, forcePathStyle: true } : {}),
+  });
+  try {
+    const ref = { bucket: values.bucket, key: values.key, versionId: values['version-id'] };
+    const r = await ingestS3Object(ref, {
+      config,
+      sink,
+      s3,
+      log,
+      metrics: noMetrics,
+      logGroup: values['log-group'],
+    });
+    const dup = r.segmentsLanded === 0 && r.segmentsAlreadyPresent > 0;
+    out.write(
+      `ingested s3://${r.bucket}/${r.key}: ${r.bytesWritten} bytes landed${dup ? ', duplicate' : ''}\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (isEfsinkError(err)) throw err;
+    const e = err as { name?: string; message?: string };
+    process.stderr.write(`S3_${e.name ?? 'ERROR'}: ${e.message ?? String(err)}\n`);
+    return 1;
+  } finally {
+    s3.destroy();
+  }
+}
 
 export async function ingestCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
   const [source, ...rest] = argv;
+  if (source === 's3') return ingestS3Command(rest, out);
   if (source !== 'cloudwatch') {
-    throw new EfsinkError(USAGE, `ingest: unknown source ${describeReceived(source)} (allowed: cloudwatch)`);
+    throw new EfsinkError(
+      USAGE,
+      `ingest: unknown source ${describeReceived(source)} (allowed: cloudwatch, s3)`,
+    );
   }
   const { values, positionals } = parseCommandArgs(rest, COMMON_SINK_OPTIONS, 'ingest cloudwatch');
   const { config, sink, log } = sinkFromFlags(values);

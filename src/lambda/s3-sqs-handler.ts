@@ -1,0 +1,26 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { RECEIVER_ENV } from '../config/receiver-env-names.js';
+import { sinkConfigFromEnv } from '../config/sink-config.js';
+import { createSink } from '../io/sink.js';
+import { powertools } from './powertools.js';
+import { handleS3SqsEvent } from './s3-sqs.js';
+
+// Validated once at cold start: a bad deployment fails at init, not per message.
+const config = sinkConfigFromEnv(process.env);
+const logGroup = process.env[RECEIVER_ENV.logGroup] || undefined;
+const { log, metrics, flush } = powertools('efsink-s3-sqs');
+const sink = createSink(config, { log });
+const s3 = new S3Client({});
+
+/**
+ * SQS queue of S3 ObjectCreated notifications (Firehose → S3) → EFS. Needs the event source mapping's
+ * `FunctionResponseTypes: ["ReportBatchItemFailures"]`; returns the ids of the messages to retry.
+ */
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  try {
+    return await handleS3SqsEvent(event, { config, sink, s3, log, metrics, logGroup });
+  } finally {
+    flush();
+  }
+}
