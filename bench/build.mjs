@@ -1,0 +1,20 @@
+// Bundles the benchmark with esbuild (no type check: `npm run typecheck` does that), so that
+// `npm run bench` measures the working tree even while an unrelated file elsewhere does not
+// typecheck. Dynamic imports stay separate chunks: a naive or floor child never loads efsink's code.
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const outdir = 'dist/bench-bundle';
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: ['bench/ingest-bench.ts'],
+  outdir,
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  packages: 'external',
+  logLevel: 'warning',
+});
