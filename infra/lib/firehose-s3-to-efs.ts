@@ -75,6 +75,7 @@ export interface FirehoseS3ToEfsProps extends EfsTargetProps, EfsinkFunctionOpti
    * otherwise concatenates records with no delimiter, and the console access-log presets do not end
    * in `\n`, so lines would run together. Turn it off only if your stage's access-log format already
    * ends with `\n`, or every line gets an empty line after it.
+   * Works without dynamic partitioning since early 2024 (see infra/README.md, "Decisions").
    * @default true
    * @see https://docs.aws.amazon.com/firehose/latest/APIReference/API_Processor.html
    */
