@@ -143,14 +143,14 @@ export interface FirehoseHttpEndpointToEfsProps extends EfsTargetProps, EfsinkAl
    */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
   /**
-   * Health check path of the target group.
-   * @default '/'
+   * Health check path of the target group (`efsink serve` answers `GET /healthz` with 200 while it
+   * accepts requests, and stops doing so while draining).
+   * @default '/healthz'
    */
   readonly healthCheckPath?: string;
   /**
-   * HTTP codes that count as healthy. Any answer proves the process listens; a GET without the
-   * access key is usually answered with 4xx.
-   * @default '200-499'
+   * HTTP codes that count as healthy.
+   * @default '200'
    */
   readonly healthyHttpCodes?: string;
   /**
@@ -311,8 +311,8 @@ export class FirehoseHttpEndpointToEfs extends Construct {
       targets: [this.service],
       deregistrationDelay: Duration.seconds(180),
       healthCheck: {
-        path: props.healthCheckPath ?? '/',
-        healthyHttpCodes: props.healthyHttpCodes ?? '200-499',
+        path: props.healthCheckPath ?? '/healthz',
+        healthyHttpCodes: props.healthyHttpCodes ?? '200',
         interval: Duration.seconds(15),
       },
     });

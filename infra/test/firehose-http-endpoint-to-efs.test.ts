@@ -76,6 +76,8 @@ describe('FirehoseHttpEndpointToEfs', () => {
       Port: 8080,
       Protocol: 'HTTP',
       TargetType: 'ip',
+      HealthCheckPath: '/healthz',
+      Matcher: { HttpCode: '200' },
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       SecurityGroupIngress: [Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 })],
