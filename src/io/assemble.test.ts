@@ -193,6 +193,33 @@ describe('assembly', () => {
     expect(await readOutputs(root)).toEqual(reference);
   });
 
+  it('reports ASSEMBLE_FENCED, committing nothing, when taken over between its write and its journal commit', async () => {
+    let now = Date.now();
+    const relPath = 'aws/apigateway/test/2025/08/06/14.log';
+    const stateDir = join(root, '.efsink/state', relPath);
+    const config = loadSinkConfig({ root, segmentRetentionSeconds: 0, leaseSeconds: 30 }, 'flags');
+    const other = createSink(config, { log: silentLogger, now: () => now });
+    let paused = false;
+    const slow = createSink(config, {
+      log: silentLogger,
+      now: () => now,
+      onStep: async (step) => {
+        if (step !== 'synced' || paused) return;
+        paused = true;
+        // While this holder is "paused", its lease expires and another client takes the file over.
+        await writeFile(join(stateDir, 'lease'), remoteLease(now - 1));
+        now += 60_000;
+        await other.assemble();
+      },
+    });
+    await deliver({ config, sink: slow }, corpus);
+    const report = await slow.assemble();
+    expect(report.failed).toEqual([expect.objectContaining({ relPath, code: 'ASSEMBLE_FENCED' })]);
+    await other.assemble();
+    const reference = await runOnceIn(await mkdtemp(join(tmpdir(), 'efsink-ref-')), corpus);
+    expect(await readOutputs(root)).toEqual(reference);
+  });
+
   it('fails with ASSEMBLE_OUTPUT_NOT_OURS on a file efsink did not write, leaving other files assembled', async () => {
     const s = setup();
     await deliver(s, corpus);

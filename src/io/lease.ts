@@ -80,6 +80,13 @@ export class HeldLease {
     renewals++;
   }
 
+  /** Throws ASSEMBLE_LEASE_LOST unless the lease file still holds our token (always reads it). */
+  async verify(): Promise<void> {
+    const current = await readLease(this.stateDir);
+    if (current?.token !== this.record.token || this.opts.now() >= this.record.expiresAtMs)
+      throw this.lost(current);
+  }
+
   /** Removes the lease if it is still ours. */
   async release(): Promise<void> {
     liveTokens.delete(this.record.token);

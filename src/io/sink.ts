@@ -24,7 +24,7 @@ export interface SinkDeps {
   readonly log: Logger;
   readonly now?: () => number;
   readonly holder?: string;
-  readonly onStep?: (step: string) => void;
+  readonly onStep?: (step: string) => void | Promise<void>;
 }
 
 export function createSink(config: SinkConfig, deps: SinkDeps): Sink {

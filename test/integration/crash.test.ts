@@ -71,7 +71,8 @@ describe('crash safety (real SIGKILL)', () => {
       expect(last.code, last.stderr).toBe(0);
       expect(await readOutputs(root)).toEqual(reference);
     }
-  });
+    // ~30 s on an idle 2-core machine; generous because CI machines are shared.
+  }, 600_000);
 
   const steps = [
     'lease-acquired',

@@ -97,7 +97,10 @@ function expectFramed(text: string): void {
     throw new Error('output file does not end with a newline (torn tail)');
 }
 
-/** True when, in every stream, its lines appear in the files in delivery order. */
+/**
+ * True when, in every stream, its messages appear in the files in delivery order (messages must be
+ * unique, and their last lines too).
+ */
 export function streamOrderKept(files: Map<string, Buffer>, deliveries: readonly Delivery[]): boolean {
   const all = [...files.keys()]
     .sort()
@@ -105,7 +108,11 @@ export function streamOrderKept(files: Map<string, Buffer>, deliveries: readonly
   const byStream = new Map<string, string[]>();
   for (const d of deliveries) {
     const list = byStream.get(d.logStream) ?? [];
-    for (const m of d.messages) if (!list.includes(m.toString('latin1'))) list.push(m.toString('latin1'));
+    for (const m of d.messages) {
+      // A message with an inner \n is several lines in the file; its last line identifies it.
+      const key = m.toString('latin1').replace(/\n$/, '').split('\n').pop() as string;
+      if (!list.includes(key)) list.push(key);
+    }
     byStream.set(d.logStream, list);
   }
   for (const want of byStream.values()) {
