@@ -217,7 +217,12 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
   };
 
   const server = createServer(
-    { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: config.requestTimeoutSeconds * 1000 },
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      requestTimeout: config.requestTimeoutSeconds * 1000,
+      // How often Node checks the request deadline (default 30 s, coarser than short timeouts).
+      connectionsCheckingInterval: Math.min(1000, config.requestTimeoutSeconds * 500),
+    },
     onRequest,
   );
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;

@@ -111,6 +111,27 @@ describe('efsink receiver: the Firehose HTTP endpoint contract over real HTTP', 
     expect(got.equals(frameEntries(records))).toBe(true);
   });
 
+  it('accepts 10,000 records in one request, in order', async () => {
+    const { url, root, receiver } = await start();
+    const records = lines(10_000);
+    expect((await sendFirehose({ url, accessKey: KEY, gzip: true, timestamp: T, records })).status).toBe(200);
+    await receiver.assembleOnce();
+    expect((await readFile(join(root, OUT))).equals(frameEntries(records))).toBe(true);
+  });
+
+  it('answers a slow client that misses the request deadline with 408 and writes nothing', async () => {
+    const { url, root } = await start({ requestTimeoutSeconds: 1 });
+    const body = encodeFirehoseRequest({ requestId: 'stalled', timestamp: T, records: lines(3) });
+    const stalled = startSlowRequest(url, KEY, 'stalled', body);
+    const res = await stalled.response.catch((err: Error) => ({
+      status: 0,
+      json: { errorMessage: err.message },
+    }));
+    // Node answers 408 itself, or resets the connection; either way nothing is acknowledged.
+    expect([0, 408]).toContain(res.status);
+    expect(await listSegments(root)).toEqual([]);
+  });
+
   it('accepts gzip bodies, including multi-member gzip', async () => {
     const { url, root, receiver } = await start();
     expect(

@@ -95,9 +95,16 @@ export function startSlowRequest(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString()) }),
-        );
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let json: FirehoseResponseBody;
+          try {
+            json = JSON.parse(text) as FirehoseResponseBody;
+          } catch {
+            json = { errorMessage: `not JSON: ${text}` };
+          }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
       },
     );
     req.on('error', reject);
