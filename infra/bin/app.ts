@@ -100,11 +100,9 @@ class CloudWatchStack extends EfsinkBaseStack {
 class FirehoseS3Stack extends EfsinkBaseStack {
   constructor(scope: Construct, id: string, config: DeployConfig, props: StackProps) {
     super(scope, id, config, props);
-    const path = new FirehoseS3ToEfs(this, 'FirehoseS3ToEfs', {
-      ...this.common,
-      // One scheduled assembler per root is enough; the CloudWatch stack already runs one.
-      createAssembler: !config.paths.includes('cloudwatch'),
-    });
+    // Keeps its own assembler even when the CloudWatch stack runs one for the same root: either
+    // stack may be deployed alone, and concurrent passes are safe (the per-file lease fences them).
+    const path = new FirehoseS3ToEfs(this, 'FirehoseS3ToEfs', this.common);
     new CfnOutput(this, 'DeliveryStreamArn', {
       value: path.deliveryStreamArn,
       description: "Set as the REST API stage's access log destination ARN",

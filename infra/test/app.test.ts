@@ -16,7 +16,7 @@ function templates(app: App): Map<string, Template> {
 }
 
 describe('example app', () => {
-  test('synthesizes the CloudWatch and HTTP endpoint paths offline from placeholder ids', () => {
+  test('synthesizes every path whose handler exists offline from placeholder ids', () => {
     // GIVEN example mode and no AWS environment
     const app = new App({ context: { ...NO_BUNDLING, example: 'true' } });
     // WHEN
@@ -24,7 +24,7 @@ describe('example app', () => {
     const byName = templates(app);
     // THEN every stack is there and every function meets the deployment targets
     expect([...byName.keys()]).toEqual(
-      expect.arrayContaining(['EfsinkCloudWatchLogs', 'EfsinkFirehoseHttp']),
+      expect.arrayContaining(['EfsinkCloudWatchLogs', 'EfsinkFirehoseS3', 'EfsinkFirehoseHttp']),
     );
     for (const [name, template] of byName) {
       const functions = Object.values(template.findResources('AWS::Lambda::Function')).map(
@@ -38,6 +38,7 @@ describe('example app', () => {
         expect(fn.MemorySize, name).toBeGreaterThan(0);
       }
       if (functions.length > 0) expectNoWildcardEfsResources(template);
+      expectFailureDestinationForEveryFunction(template);
     }
     // and the only warning is the deliberate "placeholder ids" one
     for (const stack of app.node.children.filter((c): c is Stack => Stack.isStack(c))) {
@@ -103,3 +104,25 @@ describe('example app', () => {
     expect(() => readDeployConfig(app, {})).toThrowError(/unknown path "kinesis"/);
   });
 });
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+/** Each function has an async on-failure destination, or is fed by a queue that has a redrive policy. */
+function expectFailureDestinationForEveryFunction(template: Template): void {
+  const resources = template.toJSON().Resources as Resources;
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  for (const [id] of ofType('AWS::Lambda::Function')) {
+    const refersTo = (value: unknown) => JSON.stringify(value) === JSON.stringify({ Ref: id });
+    const asyncDestination = ofType('AWS::Lambda::EventInvokeConfig').some(
+      ([, r]) =>
+        refersTo(r.Properties.FunctionName) &&
+        (r.Properties.DestinationConfig as { OnFailure?: unknown } | undefined)?.OnFailure !== undefined,
+    );
+    const redrivenQueue = ofType('AWS::Lambda::EventSourceMapping').some(([, r]) => {
+      if (!refersTo(r.Properties.FunctionName)) return false;
+      const queueId = (r.Properties.EventSourceArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      return resources[queueId]?.Properties.RedrivePolicy !== undefined;
+    });
+    expect(asyncDestination || redrivenQueue, `${id} has no failure destination or DLQ`).toBe(true);
+  }
+}
