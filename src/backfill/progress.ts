@@ -20,8 +20,10 @@ export interface Progress {
 export function createProgress(
   stream: NodeJS.WritableStream & { isTTY?: boolean },
   label: string,
-  opts: { intervalMs?: number; now?: () => number } = {},
+  opts: { intervalMs?: number; now?: () => number; unit?: string } = {},
 ): Progress {
+  const unit = opts.unit ?? 'events';
+  const perSecond = unit === 'events' ? 'ev/s' : `${unit}/s`;
   const now = opts.now ?? Date.now;
   const tty = stream.isTTY === true;
   const intervalMs = opts.intervalMs ?? (tty ? 200 : 10_000);
@@ -35,7 +37,7 @@ export function createProgress(
       s.fraction !== undefined && s.fraction > 0 && s.fraction < 1
         ? ` eta ${formatDuration((secs * (1 - s.fraction)) / s.fraction)}`
         : '';
-    return `${label}: ${pct}${s.events} events, ${formatBytes(s.bytes)}, ${Math.round(s.events / secs)} ev/s${eta}${s.detail ? ` ${s.detail}` : ''}`;
+    return `${label}: ${pct}${s.events} ${unit}, ${formatBytes(s.bytes)}, ${Math.round(s.events / secs)} ${perSecond}${eta}${s.detail ? ` ${s.detail}` : ''}`;
   };
   return {
     update(s) {

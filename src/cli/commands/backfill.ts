@@ -1,8 +1,10 @@
 import { backfillCloudWatch } from '../../backfill/backfill-cloudwatch.js';
+import { backfillS3 } from '../../backfill/backfill-s3.js';
 import { createLogsClient } from '../../backfill/cloudwatch-source.js';
 import { createProgress } from '../../backfill/progress.js';
 import { systemClock, tokenBucket } from '../../backfill/rate-limiter.js';
 import { DEFAULT_RETRY } from '../../backfill/retry.js';
+import { createS3Client } from '../../backfill/s3-source.js';
 import { describeReceived, EfsinkError } from '../../core/errors.js';
 import { COMMON_SINK_OPTIONS, intFlag, parseCommandArgs, USAGE } from '../args.js';
 import { sinkFromFlags } from '../sink-from-flags.js';
@@ -13,7 +15,19 @@ export const BACKFILL_HELP = `efsink backfill cloudwatch --log-group G --start T
   Copies the log group's events in [start, end) (ISO 8601, end exclusive) onto DIR through the same
   landing and assembly as the live path. Events already on EFS (by event id) are skipped. Resumable:
   rerun the same command after a crash. --rate: FilterLogEvents requests per second (default 4; the
-  account-wide quota is 5). Exit 0 when every page is durable and assembled.`;
+  account-wide quota is 5). Exit 0 when every page is durable and assembled.
+
+efsink backfill s3 --bucket B [--prefix P] --root DIR [--endpoint URL] [--region R] [--rate N]
+    [--log-group NAME] [--page-size N] [--max-attempts N] [--no-assemble]
+  Lands every object under the prefix (keys ending in / skipped) through the S3 path's own code
+  (one object = one entry, hour from the Firehose object name). Objects the live S3 path already
+  landed are no-ops (same object identity, same segment name). Resumable: the checkpoint holds the
+  last key handled; a rerun lists after it (and retries objects that failed). --rate: S3 requests
+  per second (default 50); --page-size: ListObjectsV2 MaxKeys (default 1000). A bad object is
+  reported with its code and the others continue; exit 1 if any object failed.`;
+
+/** S3 serves thousands of GETs per second per prefix; this is courtesy towards the live path, not a quota. */
+export const DEFAULT_S3_RATE_PER_SECOND = 50;
 
 /** FilterLogEvents: 5 TPS per account and Region, not adjustable (CloudWatch Logs quotas); leave 1 for others. */
 export const DEFAULT_RATE_PER_SECOND = 4;
@@ -35,12 +49,108 @@ const OPTIONS = {
   'progress-interval-ms': { type: 'string' },
 } as const;
 
+const S3_OPTIONS = {
+  ...COMMON_SINK_OPTIONS,
+  bucket: { type: 'string' },
+  prefix: { type: 'string' },
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  rate: { type: 'string' },
+  'max-attempts': { type: 'string' },
+  'retry-base-ms': { type: 'string' },
+  'log-group': { type: 'string' },
+  'page-size': { type: 'string' },
+  'no-assemble': { type: 'boolean' },
+  'progress-interval-ms': { type: 'string' },
+} as const;
+
+/** --rate, --max-attempts and --retry-base-ms as the retry options both sources use. */
+export function pacingFromFlags(
+  values: {
+    rate?: string | undefined;
+    'max-attempts'?: string | undefined;
+    'retry-base-ms'?: string | undefined;
+  },
+  defaultRate: number,
+  log: { warn: (obj: object, msg: string) => void },
+) {
+  const rate = Number(values.rate ?? defaultRate);
+  if (!(rate > 0) || !Number.isFinite(rate))
+    throw new EfsinkError(
+      USAGE,
+      `--rate must be a positive number of requests per second, got ${values.rate}`,
+    );
+  const maxAttempts = intFlag(values['max-attempts'], 'max-attempts') ?? DEFAULT_RETRY.maxAttempts;
+  if (maxAttempts < 1) throw new EfsinkError(USAGE, '--max-attempts must be at least 1');
+  return {
+    limiter: tokenBucket(rate, 1),
+    retry: {
+      ...DEFAULT_RETRY,
+      maxAttempts,
+      baseDelayMs: intFlag(values['retry-base-ms'], 'retry-base-ms') ?? DEFAULT_RETRY.baseDelayMs,
+      sleep: systemClock.sleep,
+      random: Math.random,
+      onRetry: (r: { attempt: number; delayMs: number; reason: string }) =>
+        log.warn(r, 'retrying source request'),
+    },
+  };
+}
+
+async function backfillS3Command(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values } = parseCommandArgs(argv, S3_OPTIONS, 'backfill s3');
+  if (!values.bucket) throw new EfsinkError(USAGE, 'backfill s3: --bucket B is required');
+  const pageSize = intFlag(values['page-size'], 'page-size');
+  if (pageSize !== undefined && (pageSize < 1 || pageSize > 1000))
+    throw new EfsinkError(USAGE, '--page-size must be between 1 and 1000 (ListObjectsV2 MaxKeys)');
+  const { config, sink, log } = sinkFromFlags(values);
+  const pacing = pacingFromFlags(values, DEFAULT_S3_RATE_PER_SECOND, log);
+  const progress = createProgress(process.stderr, 'backfill', {
+    unit: 'objects',
+    ...(values['progress-interval-ms'] !== undefined
+      ? { intervalMs: intFlag(values['progress-interval-ms'], 'progress-interval-ms') as number }
+      : {}),
+  });
+  const client = createS3Client({ endpoint: values.endpoint, region: values.region });
+  try {
+    const report = await backfillS3({
+      bucket: values.bucket,
+      prefix: values.prefix,
+      logGroup: values['log-group'],
+      config,
+      sink,
+      client,
+      pacing,
+      pageSize,
+      assemble: values['no-assemble'] !== true,
+      log,
+      progress,
+    });
+    const c = report.checkpoint;
+    const failed = report.assembly?.failed ?? [];
+    for (const f of c.failed)
+      process.stderr.write(`s3://${values.bucket}/${f.key}: ${f.code}: ${f.message}\n`);
+    for (const k of report.vanished)
+      process.stderr.write(`s3://${values.bucket}/${k}: failed earlier and no longer exists; dropped\n`);
+    for (const f of failed) process.stderr.write(`${f.relPath}: ${f.code}: ${f.message}\n`);
+    progress.done(
+      `backfill ${report.resumed ? 'resumed and ' : ''}complete: ${c.pages} page(s), ${c.objectsRead} objects read, ${c.objectsLanded} landed (${c.bytesLanded} bytes), ${c.objectsAlreadyPresent} already on EFS, ${c.failed.length} failed`,
+    );
+    out.write(
+      `${JSON.stringify({ pages: c.pages, objectsRead: c.objectsRead, objectsLanded: c.objectsLanded, objectsAlreadyPresent: c.objectsAlreadyPresent, bytesLanded: c.bytesLanded, recovered: report.recovered, failed: c.failed.map((f) => ({ key: f.key, code: f.code })), assemblyFailed: failed.length })}\n`,
+    );
+    return failed.length === 0 && c.failed.length === 0 ? 0 : 1;
+  } finally {
+    client.destroy();
+  }
+}
+
 export async function backfillCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
   const [source, ...rest] = argv;
+  if (source === 's3') return backfillS3Command(rest, out);
   if (source !== 'cloudwatch') {
     throw new EfsinkError(
       USAGE,
-      `backfill: unknown source ${describeReceived(source)} (allowed: cloudwatch)`,
+      `backfill: unknown source ${describeReceived(source)} (allowed: cloudwatch, s3)`,
     );
   }
   const { values } = parseCommandArgs(rest, OPTIONS, 'backfill cloudwatch');

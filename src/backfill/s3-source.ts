@@ -1,0 +1,177 @@
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { SinkConfig } from '../config/sink-config.js';
+import { gunzipCapped, isGzip } from '../core/decode/gzip.js';
+import { CoreErrorCode, EfsinkError, isEfsinkError } from '../core/errors.js';
+import {
+  type FirehoseRouting,
+  parseFirehoseObjectName,
+  planFirehoseObject,
+} from '../core/write/plan-firehose.js';
+import type { Pacing } from './cloudwatch-source.js';
+import { BackfillErrorCode } from './errors.js';
+import { sendWithRetry } from './retry.js';
+
+export interface S3SourceOptions {
+  readonly endpoint?: string | undefined;
+  readonly region?: string | undefined;
+}
+
+/**
+ * The real SDK v3 S3 client, standard credential chain; region from the flag, else the SDK's chain,
+ * else us-east-1 (as `efsink ingest s3`). SDK retries are off: {@link pacedS3Client} paces and
+ * retries every request (ListObjectsV2 and the S3 path's GetObject alike).
+ */
+export function createS3Client(opts: S3SourceOptions): S3Client {
+  return new S3Client({
+    maxAttempts: 1,
+    region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
+  });
+}
+
+/**
+ * An S3Client whose `send` takes a rate-limit token and retries throttling (SlowDown, 503), 5xx and
+ * network errors with full jitter ({@link sendWithRetry}). Non-retryable errors are rethrown AS THEY
+ * CAME (not wrapped in SOURCE_REQUEST_FAILED), so the S3 path's own code mapping (`S3_NoSuchKey`, …)
+ * still applies; exhausted retries throw SOURCE_RETRIES_EXHAUSTED.
+ */
+export function pacedS3Client(client: S3Client, pacing: Pacing): S3Client {
+  const send = async (command: unknown): Promise<unknown> => {
+    const name = (command as { constructor?: { name?: string } })?.constructor?.name ?? 'S3 request';
+    const input = (command as { input?: { Bucket?: string; Key?: string; Prefix?: string } }).input;
+    const what = `${name.replace(/Command$/, '')} s3://${input?.Bucket ?? ''}/${input?.Key ?? input?.Prefix ?? ''}`;
+    try {
+      return await sendWithRetry(
+        what,
+        () => (client.send as (c: unknown) => Promise<unknown>)(command),
+        pacing.limiter,
+        pacing.retry,
+      );
+    } catch (err) {
+      if (isEfsinkError(err) && err.code === BackfillErrorCode.sourceFailed && err.cause !== undefined)
+        throw err.cause;
+      throw err;
+    }
+  };
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'send') return send;
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+  readonly eTag: string | undefined;
+}
+
+export interface ListPage {
+  readonly objects: ListedObject[];
+  /** Keys ending in `/` ("folders" made by the console) that were skipped. */
+  readonly directories: number;
+  readonly nextToken: string | undefined;
+}
+
+/** One ListObjectsV2 page (paced and retried; a non-retryable failure throws SOURCE_REQUEST_FAILED). */
+export async function listObjectsPage(
+  client: S3Client,
+  q: {
+    bucket: string;
+    prefix?: string | undefined;
+    startAfter?: string | undefined;
+    token?: string | undefined;
+    pageSize?: number | undefined;
+  },
+  pacing: Pacing,
+): Promise<ListPage> {
+  const out = await sendWithRetry(
+    `ListObjectsV2 s3://${q.bucket}/${q.prefix ?? ''}`,
+    () =>
+      client.send(
+        new ListObjectsV2Command({
+          Bucket: q.bucket,
+          ...(q.prefix ? { Prefix: q.prefix } : {}),
+          ...(q.token !== undefined
+            ? { ContinuationToken: q.token }
+            : q.startAfter !== undefined
+              ? { StartAfter: q.startAfter }
+              : {}),
+          ...(q.pageSize !== undefined ? { MaxKeys: q.pageSize } : {}),
+        }),
+      ),
+    pacing.limiter,
+    pacing.retry,
+  );
+  const objects: ListedObject[] = [];
+  let directories = 0;
+  for (const o of out.Contents ?? []) {
+    if (o.Key === undefined) continue;
+    if (o.Key.endsWith('/')) {
+      directories++;
+      continue;
+    }
+    objects.push({ key: o.Key, size: o.Size ?? 0, eTag: o.ETag });
+  }
+  // S3 sets IsTruncated with a NextContinuationToken; stop only when the listing says it is complete.
+  const token = out.IsTruncated === true ? out.NextContinuationToken : undefined;
+  if (out.IsTruncated === true && !token) {
+    throw new EfsinkError(
+      BackfillErrorCode.sourceFailed,
+      `ListObjectsV2 s3://${q.bucket}/${q.prefix ?? ''}: truncated listing without NextContinuationToken`,
+    );
+  }
+  return { objects, directories, nextToken: token };
+}
+
+/** What verify compares for one object: the output file and the bytes exactly as the writer lands them. */
+export interface FramedObject {
+  readonly relPath: string;
+  readonly framed: Buffer;
+  readonly bytesRead: number;
+}
+
+/**
+ * Reads one object the way `ingestS3Object` (src/lambda/s3-sqs.ts) does — GetObject, the size cap,
+ * gunzip (all members) when the bytes are gzip, hour from the Firehose object name else LastModified
+ * — and plans it with the writer's own `planFirehoseObject`, so routing and framing (one object = one
+ * entry, a `\n` added only when missing) are the writer's, not a copy.
+ */
+export async function readFramedObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  config: Pick<SinkConfig, 'maxDecompressedBytes' | 'template'>,
+  logGroup: string | undefined,
+): Promise<FramedObject> {
+  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (object.ContentLength !== undefined && object.ContentLength > config.maxDecompressedBytes) {
+    throw new EfsinkError(
+      CoreErrorCode.tooLarge,
+      `s3://${bucket}/${key}: object of ${object.ContentLength} bytes exceeds the limit of ${config.maxDecompressedBytes} bytes`,
+    );
+  }
+  const raw = Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array(0));
+  const bytes = isGzip(raw) ? gunzipCapped(raw, config.maxDecompressedBytes, `s3://${bucket}/${key}`) : raw;
+  const name = parseFirehoseObjectName(key);
+  const timestampMs = name?.timestampMs ?? object.LastModified?.getTime();
+  if (timestampMs === undefined) {
+    throw new EfsinkError(
+      'INPUT_INVALID_S3_OBJECT',
+      `s3://${bucket}/${key}: not a Firehose object name and no LastModified to route by`,
+    );
+  }
+  const routing: FirehoseRouting = { logGroup, source: name?.deliveryStreamName };
+  const plan = planFirehoseObject(
+    { bucket, key, eTag: object.ETag },
+    bytes,
+    timestampMs,
+    config.template,
+    routing,
+  );
+  const seg = plan.segments[0];
+  if (seg === undefined || plan.segments.length !== 1)
+    throw new Error(`planFirehoseObject returned ${plan.segments.length} segments for one object`);
+  return { relPath: seg.relPath, framed: Buffer.from(seg.bytes), bytesRead: raw.length };
+}
