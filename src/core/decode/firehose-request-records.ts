@@ -1,4 +1,4 @@
-import { CoreErrorCode, EfsinkError, isEfsinkError } from '../errors.js';
+import { CoreErrorCode, EfsinkError } from '../errors.js';
 import { decodeSubscriptionEnvelope, type SubscriptionPayload } from './cloudwatch-logs.js';
 import { gunzipCapped, isGzip } from './gzip.js';
 
@@ -38,12 +38,13 @@ export function classifyFirehoseRecords(
       budget -= json.length;
       return { kind: 'cloudwatch', payload: decodeSubscriptionEnvelope(json) };
     } catch (err) {
-      if (!isEfsinkError(err)) throw err;
+      // Everything above throws EfsinkError (gunzipCapped and the envelope decoder wrap their causes).
+      const e = err as EfsinkError;
       const message =
-        err.code === CoreErrorCode.tooLarge
+        e.code === CoreErrorCode.tooLarge
           ? budgetExceeded(unit, maxDecompressedBytes).message
-          : `${unit}: ${err.message}`;
-      throw new EfsinkError(err.code, message, { cause: err, unit });
+          : `${unit}: ${e.message}`;
+      throw new EfsinkError(e.code, message, { cause: e, unit });
     }
   });
 }

@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeSubscriptionEnvelope } from '../encode/cloudwatch-logs.js';
@@ -181,5 +181,10 @@ describe('classifyFirehoseRecords', () => {
     );
     const one = encodeSubscriptionEnvelope({ logGroup: 'g', logStream: 's', logEvents: [] }).length;
     expect(() => classifyFirehoseRecords([e, e, e], one)).toThrow(code('DECODE_TOO_LARGE'));
+    // Exactly one payload's worth: the first fits, the second finds the budget spent.
+    const exact = gunzipSync(e).length;
+    expect(() => classifyFirehoseRecords([e, e], exact)).toThrow(
+      expect.objectContaining({ code: 'DECODE_TOO_LARGE', unit: 'records[1]' }),
+    );
   });
 });

@@ -80,6 +80,29 @@ describe('planFirehoseRequest', () => {
     expect(new Set(plan.segments.map((s) => s.name)).size).toBe(2);
   });
 
+  it('puts every hour in one file when the template has no time tokens', () => {
+    const flat = compilePathTemplate('{logGroup}.log');
+    const plan = planFirehoseRequest(
+      'r',
+      T,
+      [
+        cwl('DATA_MESSAGE', [
+          [T, 'a'],
+          [T + 7_200_000, 'b'],
+        ]),
+      ],
+      flat,
+      {},
+    );
+    expect(plan.segments.map((s) => [s.relPath, s.bytes.toString()])).toEqual([['api-access.log', 'a\nb\n']]);
+  });
+
+  it('renders without a log group or source when neither is known', () => {
+    expect(planFirehoseRequest('r', T, [raw('x')], template, {}).segments[0]?.relPath).toBe(
+      '2025/08/06/14.log',
+    );
+  });
+
   it('plans nothing for a request with no records or only control messages', () => {
     expect(planFirehoseRequest('r', T, [], template, {}).segments).toEqual([]);
     expect(planFirehoseRequest('r', T, [cwl('CONTROL_MESSAGE', [])], template, {}).segments).toEqual([]);
@@ -102,6 +125,7 @@ describe('planFirehoseObject', () => {
     expect(plan({ versionId: 'v1' })).not.toBe(plan({ versionId: 'v2' }));
     expect(plan({ eTag: 'e1' })).not.toBe(plan({ eTag: 'e2' }));
     expect(plan({ eTag: 'v1' })).not.toBe(plan({ versionId: 'v1' }));
+    expect(plan({})).toBe(plan({ eTag: '' }));
   });
 });
 
