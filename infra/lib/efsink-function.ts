@@ -42,13 +42,25 @@ export interface EfsinkFunctionOptions {
 
 /** What {@link createEfsinkFunction} needs beyond the shared options. */
 export interface EfsinkFunctionProps extends EfsinkFunctionOptions {
+  /** VPC, subnets and the access point to mount (`EFSINK_ROOT` = its mount path). */
   readonly efs: EfsAccess;
-  /** Absolute path of the TypeScript entry file (exports `handler`). */
+  /** Absolute path of the TypeScript entry file (exports `handler`); must exist at synth. */
   readonly entry: string;
+  /** Function description shown in the console. */
   readonly description: string;
+  /** Explicit timeout, 1-900 s (validated by the caller). */
   readonly timeout: Duration;
+  /** Explicit memory, 128-10240 MB (validated by the caller). */
   readonly memorySize: number;
+  /**
+   * Reserved concurrency.
+   * @default - unreserved (account concurrency)
+   */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Extra environment variables, merged over the shared ones.
+   * @default - only the shared efsink variables
+   */
   readonly environment?: Record<string, string>;
 }
 

@@ -126,9 +126,16 @@ export function createDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
 
 /** What {@link createEfsinkDashboard} draws. */
 export interface EfsinkDashboardContent {
+  /** Functions to graph (invocations, errors, throttles, duration). */
   readonly functions: readonly lambda.IFunction[];
+  /** Queues whose visible messages are graphed. */
   readonly queues: readonly sqs.IQueue[];
+  /** Alarms shown in the status widget. */
   readonly alarms: readonly cloudwatch.IAlarm[];
+  /**
+   * More metrics for the backlog graph.
+   * @default - none
+   */
   readonly extraMetrics?: readonly cloudwatch.IMetric[];
 }
 
