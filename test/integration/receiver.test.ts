@@ -28,8 +28,8 @@ interface Running {
 }
 const running: Running[] = [];
 
-async function start(overrides: Partial<ReceiverConfigInput> = {}): Promise<Running> {
-  const root = await mkdtemp(join(tmpdir(), 'efsink-receiver-'));
+async function start(overrides: Partial<ReceiverConfigInput> = {}, sharedRoot?: string): Promise<Running> {
+  const root = sharedRoot ?? (await mkdtemp(join(tmpdir(), 'efsink-receiver-')));
   // 1 MiB gzip-bomb guard per request, so the bomb test needs only a 2 MiB payload.
   const sinkConfig = loadSinkConfig({ root, maxDecompressedBytes: 1024 * 1024 }, 'flags');
   const sink = createSink(sinkConfig, { log: silentLogger });
@@ -48,10 +48,9 @@ async function start(overrides: Partial<ReceiverConfigInput> = {}): Promise<Runn
 }
 
 afterEach(async () => {
-  for (const r of running.splice(0)) {
-    await r.receiver.close();
-    await rm(r.root, { recursive: true, force: true });
-  }
+  const stopping = running.splice(0);
+  for (const r of stopping) await r.receiver.close();
+  for (const r of stopping) await rm(r.root, { recursive: true, force: true });
 });
 
 async function listSegments(root: string): Promise<string[]> {
@@ -292,6 +291,29 @@ describe('efsink receiver: the Firehose HTTP endpoint contract over real HTTP', 
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
     await receiver.assembleOnce();
     expect((await readFile(join(root, OUT))).equals(frameEntries(records))).toBe(true);
+  });
+
+  it('makes two receivers on one root agree on a retried request, even when its timestamp moved an hour', async () => {
+    const a = await start();
+    const b = await start({}, a.root);
+    const records = lines(20);
+    for (let round = 0; round < 5; round++) {
+      const requestId = randomUUID();
+      const results = await Promise.all(
+        [a.url, b.url, a.url, b.url].map((url, i) =>
+          sendFirehose({ url, accessKey: KEY, requestId, timestamp: T + (i % 2) * 3_600_000, records }),
+        ),
+      );
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    }
+    await a.receiver.assembleOnce();
+    await b.receiver.assembleOnce();
+    const dir = join(a.root, 'api-access/2025/08/06');
+    const files = await readdir(dir);
+    let total = Buffer.alloc(0);
+    for (const f of files) total = Buffer.concat([total, await readFile(join(dir, f))]);
+    // Five requests, each written exactly once, whichever hour its pinned timestamp chose.
+    expect(total.length).toBe(5 * frameEntries(records).length);
   });
 
   it('answers 503 when the concurrency slots and the queue are full, then recovers', async () => {
