@@ -32,9 +32,11 @@ export async function landUnit(layout: RootLayout, plan: UnitPlan): Promise<Land
     if (seg.meta !== undefined) {
       // The sidecar is durable before its segment appears (ADR 0004): a segment without its meta
       // would hide the events it holds from backfill's dedupe.
+      // One directory fsync below covers both renames: they are in the same directory, and
+      // directory operations reach the disk (local journal) or the NFS server (synchronous RENAME)
+      // in order, so the segment never becomes durable without its sidecar. Saves an fsync per unit.
       const metaTmp = await writeTemp(layout.tmp, metaNameOf(seg.name), encodeSegmentMeta(seg.meta));
       await renameCreatingDir(metaTmp.path, join(dirname(target), metaNameOf(seg.name)));
-      await fsyncDir(dirname(target));
     }
     const tmp = await writeTemp(layout.tmp, seg.name, seg.bytes);
     await renameCreatingDir(tmp.path, target);
