@@ -1,21 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import type { ReceiverConfig } from '../config/receiver-config.js';
 import type { SinkConfig } from '../config/sink-config.js';
-import { CoreErrorCode, EfsinkError } from '../core/errors.js';
 import type { Sink } from '../io/sink.js';
 import type { Logger } from '../observability/logger.js';
+import { assemblerLoop } from './assembler-loop.js';
 import { accessKeys } from './auth.js';
+import { gunzipBody, readBody, waitFor } from './body.js';
 import { FirehoseHeader, HEALTH_PATH, METRICS_PATH } from './constants.js';
 import { createReceiverMetrics, type ReceiverMetrics } from './metrics.js';
 import { codeOf, headerValue, type ProtocolResponse, ReceiverErrorCode, respond } from './protocol.js';
-import { DEFAULT_PIN_MAX_AGE_MS, requestPins } from './request-pins.js';
+import { requestPins } from './request-pins.js';
 import { createSemaphore } from './semaphore.js';
 import { type DeliveryOutcome, deliverFirehoseRequest } from './service.js';
-
-const gunzipAsync = promisify(gunzip);
 
 /**
  * Headers can be large: the access key is up to 4096 bytes and X-Amz-Firehose-Common-Attributes up
@@ -228,47 +225,27 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = Math.min(60_000, config.requestTimeoutSeconds * 1000);
 
-  // The assembler loop: one pass every assembleIntervalSeconds, never overlapping itself.
-  let assembling: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let loopStopped = false;
-  const assembleOnce = (): Promise<void> => {
-    assembling ??= (async () => {
-      try {
-        const report = await sink.assemble();
-        metrics.assemblies.inc({ result: report.failed.length > 0 ? 'failed' : 'ok' });
-        await pins.sweep(now(), DEFAULT_PIN_MAX_AGE_MS);
-      } catch (err) {
-        metrics.assemblies.inc({ result: 'failed' });
-        log.error(
-          { code: codeOf(err), err: (err as Error).message },
-          'assembly pass failed; next pass retries',
-        );
-      } finally {
-        assembling = undefined;
-      }
-    })();
-    return assembling;
-  };
-  const schedule = () => {
-    if (loopStopped || config.assembleIntervalSeconds === 0) return;
-    timer = setTimeout(() => {
-      void assembleOnce().then(schedule);
-    }, config.assembleIntervalSeconds * 1000);
-  };
+  const assembler = assemblerLoop({
+    sink,
+    pins,
+    metrics,
+    log,
+    now,
+    intervalMs: config.assembleIntervalSeconds * 1000,
+  });
 
   let closing: Promise<void> | undefined;
   return {
     metrics,
     server,
-    assembleOnce,
+    assembleOnce: assembler.runOnce,
     listen() {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           server.off('error', reject);
           const addr = server.address() as AddressInfo;
-          schedule();
+          assembler.start();
           log.info({ host: addr.address, port: addr.port }, 'receiver listening');
           resolve({ host: addr.address, port: addr.port });
         });
@@ -281,10 +258,8 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await waitFor([...inFlight], config.shutdownTimeoutSeconds * 1000);
-        loopStopped = true;
-        clearTimeout(timer);
-        await assembling;
-        await assembleOnce();
+        await assembler.stop();
+        await assembler.runOnce();
         server.closeAllConnections();
         await closed;
         log.info({}, 'receiver stopped');
@@ -292,56 +267,4 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
       return closing;
     },
   };
-}
-
-async function waitFor(promises: Promise<void>[], timeoutMs: number): Promise<void> {
-  let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    t = setTimeout(resolve, timeoutMs);
-  });
-  await Promise.race([Promise.allSettled(promises), timeout]);
-  clearTimeout(t);
-}
-
-/** Reads the body, failing with RECEIVER_BODY_TOO_LARGE as soon as it passes `maxBytes`. */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        req.off('data', onData);
-        req.pause();
-        reject(
-          new EfsinkError(ReceiverErrorCode.bodyTooLarge, `body exceeds the limit of ${maxBytes} bytes`),
-        );
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks, size)));
-    req.once('error', reject);
-    req.once('aborted', () =>
-      reject(new EfsinkError(ReceiverErrorCode.badRequest, 'client aborted the request')),
-    );
-  });
-}
-
-async function gunzipBody(raw: Buffer, maxBytes: number): Promise<Buffer> {
-  try {
-    return await gunzipAsync(raw, { maxOutputLength: maxBytes });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      throw new EfsinkError(
-        ReceiverErrorCode.bodyTooLarge,
-        `decompressed body exceeds the limit of ${maxBytes} bytes`,
-        { cause: err },
-      );
-    }
-    throw new EfsinkError(CoreErrorCode.invalidGzip, `body: invalid gzip (${(err as Error).message})`, {
-      cause: err,
-    });
-  }
 }
