@@ -140,8 +140,9 @@ export async function backfillS3(opts: S3BackfillOptions): Promise<S3BackfillRep
   // 2. The listing, after the last key handled.
   let token: string | undefined;
   for (;;) {
+    // The plain client: listObjectsPage paces and retries itself.
     const page = await listObjectsPage(
-      s3,
+      opts.client,
       { bucket: opts.bucket, prefix: opts.prefix, startAfter: ck.startAfter, token, pageSize: opts.pageSize },
       opts.pacing,
     );

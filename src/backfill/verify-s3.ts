@@ -84,7 +84,7 @@ export async function verifyS3(opts: VerifyS3Options): Promise<VerifyS3Report> {
   // Pass 1: list to size the partitions (sums only: memory does not grow with the number of keys).
   let listedObjects = 0;
   let listedBytes = 0;
-  await forEachPage(s3, opts, async (objects) => {
+  await forEachPage(opts.client, opts, async (objects) => {
     listedObjects += objects.length;
     for (const o of objects) listedBytes += o.size;
   });
@@ -109,7 +109,7 @@ export async function verifyS3(opts: VerifyS3Options): Promise<VerifyS3Report> {
     let read = 0;
     let seen = 0;
     // Pass 2: list again and read every object, one at a time.
-    await forEachPage(s3, opts, async (objects) => {
+    await forEachPage(opts.client, opts, async (objects) => {
       for (const { key } of objects) {
         seen++;
         let obj: Awaited<ReturnType<typeof readFramedObject>>;
@@ -184,6 +184,7 @@ export async function verifyS3(opts: VerifyS3Options): Promise<VerifyS3Report> {
   }
 }
 
+/** Every listing page in order (`client` is the plain client: listObjectsPage paces and retries). */
 async function forEachPage(
   s3: S3Client,
   opts: VerifyS3Options,
