@@ -316,6 +316,15 @@ async function opsScenario() {
   mark('assembleNoop');
   const events = naiveAppend(join(MOUNT, cfg.naiveRoot), files);
   mark('naive');
+  let big = { passes: [], finished: true };
+  if (cfg.bigUnits?.length) {
+    // the same steps with 8x larger units: write-type ops per unit must not grow with events per unit
+    const bigRoot = join(MOUNT, cfg.bigRoot);
+    rcs.push(ingest(bigRoot, cfg.bigUnits, 'large units, batch').rc);
+    mark('ingestBigBatch');
+    big = await assembleUntilDone(bigRoot, () => true);
+    mark('assembleBig');
+  }
   result({
     rep: 1,
     root: rep.root,
@@ -324,8 +333,8 @@ async function opsScenario() {
     batchUnits: rest.length,
     events,
     ingestRcs: rcs,
-    passes: [...done.passes, ...again.passes, passInfo(noop)],
-    finished: done.finished && again.finished,
+    passes: [...done.passes, ...again.passes, passInfo(noop), ...big.passes],
+    finished: done.finished && again.finished && big.finished,
     ops: phases,
   });
 }

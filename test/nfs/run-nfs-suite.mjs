@@ -76,6 +76,15 @@ const corpus = generateCorpus({
   spacingMs: 30_000,
 });
 const allFiles = corpus.units.map((u) => u.file);
+// Larger units (200 events each) for the ops scenario: cost per unit must not grow with unit size.
+const bigCorpus = generateCorpus({
+  dir: join(OUT, 'corpus-big'),
+  streams: 2,
+  unitsPerStream: 5,
+  eventsPerUnit: 200,
+  spacingMs: 4_000,
+  seed: 2,
+});
 const halves = { 1: allFiles.filter((_, i) => i % 2 === 0), 2: allFiles.filter((_, i) => i % 2 === 1) };
 say(
   `corpus: ${corpus.units.length} units, ${corpus.events} lines, ${Object.keys(corpus.expected).length} output files, ${corpus.segments} segments`,
@@ -107,19 +116,24 @@ const SCENARIOS = [
   },
   {
     id: 'ops',
-    title: 'op counts, 1 client: ingest (5 units one per process, rest batched), assemble, redeliver, naive',
+    title: 'op counts, 1 client: ingest (3 units one per process, rest batched), assemble, redeliver, naive',
     runs: [
       {
         clients: 1,
         cfg: {
           scenario: 'ops',
-          singleUnits: 5,
+          singleUnits: 3,
           naiveRoot: 'ops/naive',
+          bigRoot: 'ops/big',
+          bigUnits: bigCorpus.units.map((u) => u.file),
           reps: reps('ops', 1, () => ({ root: 'ops/efsink', units: { 1: allFiles } })),
         },
       },
     ],
-    extraChecks: [{ root: 'ops/naive', informational: true }],
+    extraChecks: [
+      { root: 'ops/naive', informational: true },
+      { root: 'ops/big', informational: false, manifest: bigCorpus },
+    ],
   },
   {
     id: 'a',
@@ -254,6 +268,8 @@ function runScenarioRun(s, run, k) {
       for (const rc of res.ingestRcs ?? []) if (rc !== 0) problems.push(`client ${c.client} ingest rc ${rc}`);
       for (const p of res.passes ?? [])
         if (p.rc !== 0) problems.push(`client ${c.client} assemble rc ${p.rc}`);
+      // F1 (FINDINGS.md): a holder paused past its lease must not report its appends as done
+      if (res.resumedRc === 0) problems.push(`client ${c.client} rep ${res.rep}: the fenced holder exited 0`);
       if (res.finished === false)
         problems.push(`client ${c.client} rep ${res.rep}: segments still pending after the pass budget`);
     }
@@ -289,10 +305,10 @@ try {
     const checks = [
       ...roots.map((root) => ({ root, informational: !!s.informational })),
       ...(s.extraChecks ?? []),
-    ].map(({ root, informational }) => ({
+    ].map(({ root, informational, manifest }) => ({
       root,
       informational,
-      ...checkOutputs(join(EXPORT, root), corpus),
+      ...checkOutputs(join(EXPORT, root), manifest ?? corpus),
       ...internalState(join(EXPORT, root)),
     }));
     const problems = runs.flatMap((r) => r.problems);
@@ -382,6 +398,13 @@ if (opsRes) {
   md.push(row('redelivery of every unit', p.redeliverBatch, opsRes.units, 'units'));
   md.push(row('assemble pass with nothing to do', p.assembleNoop, 1, 'pass'));
   md.push(row('naive appendFileSync per event', p.naive, opsRes.events, 'events'));
+  if (p.ingestBigBatch) {
+    const n = bigCorpus.units.length;
+    md.push(row(`ingest, batch, ${bigCorpus.events / n}-event units`, p.ingestBigBatch, n, 'units'));
+    md.push(
+      row(`assemble, ${bigCorpus.events / n}-event units`, p.assembleBig, bigCorpus.segments, 'segments'),
+    );
+  }
   md.push('', `write-type = ${WRITE_OPS_ALL.join(', ')}.`, '');
   report.costs = p;
 }
