@@ -1,4 +1,4 @@
-// Child process started by s3-server.ts: s3rver (a real S3-compatible server from npm) behind a small
+// Child process started by src/simulate/s3-server.ts (startS3Server): s3rver (a real S3-compatible server from npm) behind a small
 // loopback front that removes `aws-chunked` framing from request bodies.
 //
 // Why a child process: s3rver 3.7 signs ListObjectsV2 continuation tokens with DES, which OpenSSL 3
