@@ -4,6 +4,7 @@ import { BACKFILL_HELP, backfillCommand } from './commands/backfill.js';
 import { DEMO_HELP, demoCommand } from './commands/demo.js';
 import { INGEST_HELP, ingestCommand } from './commands/ingest.js';
 import { SERVE_HELP, serveCommand } from './commands/serve.js';
+import { SIMULATE_HELP, simulateCommand } from './commands/simulate.js';
 import { VERIFY_HELP, verifyCommand } from './commands/verify.js';
 
 /** Codes that mean "the command line or configuration is wrong" (exit 2), not "a unit failed" (1). */
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   ingest: { run: ingestCommand, help: INGEST_HELP },
   assemble: { run: assembleCommand, help: ASSEMBLE_HELP },
   demo: { run: demoCommand, help: DEMO_HELP },
+  simulate: { run: simulateCommand, help: SIMULATE_HELP },
   serve: { run: serveCommand, help: SERVE_HELP },
   backfill: { run: backfillCommand, help: BACKFILL_HELP },
   verify: { run: verifyCommand, help: VERIFY_HELP },
