@@ -1,13 +1,15 @@
 import type { SQSEvent } from 'aws-lambda';
 import { loadReceiverConfig } from '../config/receiver-config.js';
 import type { SinkConfig } from '../config/sink-config.js';
+import { EfsinkError } from '../core/errors.js';
 import type { Sink } from '../io/sink.js';
 import { ingestCloudWatchLogsEvent } from '../lambda/cloudwatch-logs.js';
 import { handleS3SqsEvent } from '../lambda/s3-sqs.js';
 import { silentLogger } from '../observability/logger.js';
 import { noMetrics } from '../observability/metrics.js';
 import { createReceiver, type Receiver } from '../receiver/server.js';
-import { createLocalS3Client } from './s3-server.js';
+import { SimulateErrorCode } from './errors.js';
+import { createLocalS3Client, type S3Server, startS3Server } from './s3-server.js';
 
 /** The CloudWatch subscription Lambda's code, exactly: `ingestCloudWatchLogsEvent` on this sink. */
 export function cloudWatchLambda(config: SinkConfig, sink: Sink) {
@@ -52,4 +54,17 @@ export async function startLocalReceiver(
   });
   const { port } = await receiver.listen();
   return { receiver, url: `http://127.0.0.1:${port}/` };
+}
+
+/** s3rver in a child process on 127.0.0.1 with `bucket` created; SIMULATE_START_FAILED if it cannot start. */
+export async function startLocalS3(bucket: string): Promise<S3Server> {
+  try {
+    return await startS3Server({ buckets: [bucket], quiet: true });
+  } catch (err) {
+    throw new EfsinkError(
+      SimulateErrorCode.startFailed,
+      `the local S3 server (s3rver, a dev dependency installed by npm ci) did not start: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
 }

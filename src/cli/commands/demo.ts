@@ -17,8 +17,8 @@ import { createFirehoseS3Emitter } from '../../simulate/firehose-s3.js';
 import { resolveFormat, type SimFormat } from '../../simulate/format.js';
 import { formatBytes, formatCount, renderTree } from '../../simulate/report.js';
 import { checkPath, type RunSimulationResult, runSimulation } from '../../simulate/run.js';
-import { type S3Server, startS3Server } from '../../simulate/s3-server.js';
-import { cloudWatchLambda, s3SqsLambda, startLocalReceiver } from '../../simulate/targets.js';
+import type { S3Server } from '../../simulate/s3-server.js';
+import { cloudWatchLambda, s3SqsLambda, startLocalReceiver, startLocalS3 } from '../../simulate/targets.js';
 import { intFlag, parseCommandArgs } from '../args.js';
 
 export const DEMO_HELP = `efsink demo [--root DIR] [--requests N] [--seed N]
@@ -81,7 +81,7 @@ export async function demoCommand(argv: readonly string[], out: NodeJS.WritableS
       `${GROUP}/firehose-http`,
     );
     cleanups.push(() => receiver.close());
-    const s3: S3Server = await startS3Server({ buckets: [BUCKET], quiet: true });
+    const s3: S3Server = await startLocalS3(BUCKET);
     cleanups.push(() => s3.stop());
     const s3Lambda = s3SqsLambda(config, sink, s3.endpoint, `${GROUP}/firehose-s3`);
     cleanups.push(async () => s3Lambda.s3.destroy());
@@ -149,6 +149,7 @@ export async function demoCommand(argv: readonly string[], out: NodeJS.WritableS
         concurrency: 8,
         upstream: demoApi.url,
         deadlineMs: 20_000,
+        onListening: (url) => out.write(`  gateway (${run.path.padEnd(13)}) ${url} → ${run.format.name}\n`),
       });
     }
 

@@ -15,8 +15,7 @@ import { createFirehoseS3Emitter } from '../../simulate/firehose-s3.js';
 import { resolveFormat } from '../../simulate/format.js';
 import { formatBytes } from '../../simulate/report.js';
 import { checkPath, runSimulation } from '../../simulate/run.js';
-import { startS3Server } from '../../simulate/s3-server.js';
-import { cloudWatchLambda, s3SqsLambda, startLocalReceiver } from '../../simulate/targets.js';
+import { cloudWatchLambda, s3SqsLambda, startLocalReceiver, startLocalS3 } from '../../simulate/targets.js';
 import { intFlag, parseCommandArgs, USAGE } from '../args.js';
 
 export const SIMULATE_HELP = `efsink simulate --path cloudwatch|firehose-http|firehose-s3 --root DIR [--format PRESET|FORMAT]
@@ -93,7 +92,7 @@ export async function simulateCommand(argv: readonly string[], out: NodeJS.Writa
       });
     } else {
       const bucket = 'efsink-simulate';
-      const s3 = await startS3Server({ buckets: [bucket], quiet: true });
+      const s3 = await startLocalS3(bucket);
       cleanups.push(() => s3.stop());
       const lambda = s3SqsLambda(config, sink, s3.endpoint, logGroup);
       cleanups.push(async () => lambda.s3.destroy());
