@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 const outdir = 'dist/bench-bundle';
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: ['bench/ingest-bench.ts'],
+  entryPoints: ['bench/ingest-bench.ts', 'bench/receiver-bench.ts', 'bench/efsink-serve.ts'],
   outdir,
   bundle: true,
   splitting: true,
