@@ -18,7 +18,7 @@ export interface BodySpec {
   /** Stop adding records once the JSON body reaches this many bytes (or 10,000 records). */
   readonly targetBodyBytes: number;
   readonly gzip: boolean;
-  /** Bodies in the set: the most requests one run may send. */
+  /** Request ids in the set: the most requests one run may send (gzip: as many stored bodies). */
   readonly count: number;
   /** Lines of `longLineBytes` mixed into the generated lines (8 MB bodies need them: ≤ 10,000 records). */
   readonly longLines?: number;
@@ -82,10 +82,12 @@ export function buildBodySet(spec: BodySpec, file: string): BodySetIndex {
       `{"requestId":"${requestId}","timestamp":${BODY_START_MS + i * 100},"records":[`,
       'latin1',
     );
+    requestIds.push(requestId);
+    // Plain bodies differ only in the id: one template is stored, bodyOf() splices each id in.
+    if (!spec.gzip && i > 0) continue;
     const json = Buffer.concat([head, recordsJson]);
     jsonBytes = json.length;
     bodies.push(spec.gzip ? gzipSync(json) : json);
-    requestIds.push(requestId);
   }
   const offsets: number[] = [];
   let at = 0;
@@ -114,3 +116,13 @@ export function readBodySet(file: string): BodySet {
   const bodies = index.offsets.map((o, i) => all.subarray(o, o + (index.lengths[i] as number)));
   return { ...index, bodies };
 }
+
+/** Body `i` of a set: stored (gzip), or a copy of the template with request id `i` spliced in (plain). */
+export function bodyOf(set: BodySet, i: number): Buffer {
+  if (set.spec.gzip) return set.bodies[i] as Buffer;
+  const body = Buffer.from(set.bodies[0] as Buffer);
+  body.write(set.requestIds[i] as string, ID_OFFSET, 'latin1');
+  return body;
+}
+
+const ID_OFFSET = '{"requestId":"'.length;
