@@ -90,17 +90,40 @@ export async function backfillCloudWatch(opts: CloudWatchBackfillOptions): Promi
 
   const range = { logGroupName: opts.logGroup, startTimeMs: opts.startMs, endTimeMs: opts.endMs };
   const span = Math.max(1, opts.endMs - opts.startMs);
+  // A page's events are in timestamp order over a few streams: render each (stream, hour) once.
+  const pathCache = new Map<string, string>();
+  let prefetched: Promise<{ page: FilterPage; queryStartMs: number }> | undefined;
   while (!ck.done) {
-    const { page, queryStartMs } = await fetchResuming(opts, range, ck);
+    const { page, queryStartMs } = await (prefetched ?? fetchResuming(opts, range, ck));
+    prefetched = undefined;
+    const lastTs = page.events[page.events.length - 1]?.timestamp;
+    if (page.nextToken !== undefined) {
+      // Prefetch: the next request goes out (still paced by the limiter) while this page lands, so
+      // landing time does not add to the time the rate limit sets. The checkpoint still moves only
+      // after this page is durable: a kill loses at most the prefetched read, which is read again.
+      prefetched = fetchResuming(opts, range, {
+        nextToken: page.nextToken,
+        queryStartMs,
+        ...((lastTs ?? ck.resumeFromMs) !== undefined ? { resumeFromMs: lastTs ?? ck.resumeFromMs } : {}),
+      });
+      // Awaited on the next iteration, where its error surfaces; not an unhandled rejection meanwhile.
+      prefetched.catch(() => {});
+    }
     // Load the coverage of every output file this page touches before planning (planning is sync).
     const touched = new Map<string, number>();
     for (const e of page.events) {
       const hour = hourOf(e.timestamp);
-      const relPath = renderPath(
-        config.template,
-        valuesOf(opts.logGroup, e.logStreamName, opts.extraValues),
-        e.timestamp,
-      );
+      const key = `${e.logStreamName}\0${config.template.usesTime ? hour : 0}`;
+      let relPath = pathCache.get(key);
+      if (relPath === undefined) {
+        if (pathCache.size >= 4096) pathCache.clear();
+        relPath = renderPath(
+          config.template,
+          valuesOf(opts.logGroup, e.logStreamName, opts.extraValues),
+          e.timestamp,
+        );
+        pathCache.set(key, relPath);
+      }
       touched.set(relPath, hour);
     }
     for (const [relPath, hour] of touched) await coverageOf(relPath, hour);
@@ -117,7 +140,6 @@ export async function backfillCloudWatch(opts: CloudWatchBackfillOptions): Promi
       bytes += landed.bytes;
       for (const seg of unit.segments) if (seg.meta) coverage.get(seg.relPath)?.cov.add(seg.meta);
     }
-    const lastTs = page.events[page.events.length - 1]?.timestamp;
     const { nextToken: _used, ...rest } = ck;
     ck = {
       ...rest,
@@ -159,7 +181,7 @@ export async function backfillCloudWatch(opts: CloudWatchBackfillOptions): Promi
 async function fetchResuming(
   opts: CloudWatchBackfillOptions,
   range: { logGroupName: string; startTimeMs: number; endTimeMs: number },
-  ck: Checkpoint,
+  ck: Pick<Checkpoint, 'nextToken' | 'queryStartMs' | 'resumeFromMs'>,
 ): Promise<{ page: FilterPage; queryStartMs: number }> {
   const queryStartMs = ck.queryStartMs ?? range.startTimeMs;
   try {
