@@ -62,15 +62,13 @@ function invalidCharacter(text: string, what: string): EfsinkError {
   const bad = firstInvalidIndex(text);
   return new EfsinkError(
     CoreErrorCode.invalidBase64,
-    `${what}: invalid base64 character ${JSON.stringify(text[bad] ?? '')} at offset ${bad} (allowed: A-Z a-z 0-9 + / and trailing =)`,
+    `${what}: invalid base64 character ${JSON.stringify(text.charAt(bad))} at offset ${bad} (allowed: A-Z a-z 0-9 + / and trailing =)`,
   );
 }
 
 function firstInvalidIndex(text: string): number {
   const body = text.replace(/={1,2}$/, '');
-  for (let i = 0; i < body.length; i++) {
-    const c = body.charCodeAt(i);
-    if (c >= 128 || SYMBOL[c] === -1) return i;
-  }
-  return body.length;
+  let i = 0;
+  for (let c = body.charCodeAt(0); c < 128 && SYMBOL[c] !== -1; c = body.charCodeAt(++i));
+  return i;
 }

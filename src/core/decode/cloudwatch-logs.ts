@@ -1,5 +1,6 @@
 import { CoreErrorCode, describeReceived, EfsinkError } from '../errors.js';
 import { decodeBase64Strict } from './base64.js';
+import { decodeEnvelopeFast, MAX_EVENT_ID_LENGTH as MAX_EVENT_ID } from './cloudwatch-logs-fast.js';
 import { gunzipCapped } from './gzip.js';
 import { type JsonValue, parseJsonBytes } from './json-bytes.js';
 
@@ -24,8 +25,8 @@ export interface SubscriptionPayload {
 }
 
 const MESSAGE_KEYS: ReadonlySet<string> = new Set(['message']);
-/** CloudWatch event ids are 56-digit decimal strings; we accept any id up to this length. */
-export const MAX_EVENT_ID_LENGTH = 100;
+
+export { MAX_EVENT_ID_LENGTH } from './cloudwatch-logs-fast.js';
 
 /**
  * Decodes `awslogs.data`: strict base64 → gunzip (capped) → JSON envelope. Unknown extra fields
@@ -37,8 +38,16 @@ export function decodeCloudWatchLogsData(data: string, maxDecompressedBytes: num
   return decodeSubscriptionEnvelope(json);
 }
 
-/** Decodes the gunzipped subscription envelope bytes. */
+/**
+ * Decodes the gunzipped subscription envelope bytes: the fast path for the shape CloudWatch emits
+ * (`cloudwatch-logs-fast.ts`), the general parser for anything else and for every error.
+ */
 export function decodeSubscriptionEnvelope(json: Buffer): SubscriptionPayload {
+  return decodeEnvelopeFast(json) ?? decodeSubscriptionEnvelopeGeneral(json);
+}
+
+/** The general decoder: `parseJsonBytes`, then the envelope rules. Source of truth for errors. */
+export function decodeSubscriptionEnvelopeGeneral(json: Buffer): SubscriptionPayload {
   const root = parseJsonBytes(json, MESSAGE_KEYS);
   if (!isObject(root)) throw envelopeError('the payload', 'a JSON object', root);
   const messageType = root.messageType;
@@ -62,8 +71,8 @@ export function decodeSubscriptionEnvelope(json: Buffer): SubscriptionPayload {
 function decodeEvent(raw: JsonValue, index: number): LogEvent {
   if (!isObject(raw)) throw eventError(index, 'must be an object', raw);
   const { id, timestamp, message } = raw;
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_EVENT_ID_LENGTH) {
-    throw eventError(index, `id must be a non-empty string of at most ${MAX_EVENT_ID_LENGTH} chars`, id);
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_EVENT_ID) {
+    throw eventError(index, `id must be a non-empty string of at most ${MAX_EVENT_ID} chars`, id);
   }
   if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw eventError(index, 'timestamp must be a non-negative integer (ms since epoch)', timestamp);

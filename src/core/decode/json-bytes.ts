@@ -51,6 +51,21 @@ export function parseJsonBytes(buf: Buffer, bytesKeys: ReadonlySet<string> = new
   return value;
 }
 
+/**
+ * Parses (validates) one JSON value that starts at `pos` and returns the position just after it;
+ * `depth` is the nesting depth of that value in its document (the limit is the same as for a whole
+ * document). Throws DECODE_INVALID_JSON as parseJsonBytes does. Used by the envelope fast path to
+ * skip members it does not read.
+ */
+export function skipJsonValue(buf: Buffer, pos: number, depth: number): number {
+  const p = new Parser(buf, NO_KEYS);
+  p.pos = pos;
+  p.value(depth, false);
+  return p.pos;
+}
+
+const NO_KEYS: ReadonlySet<string> = new Set();
+
 class Parser {
   pos = 0;
   constructor(

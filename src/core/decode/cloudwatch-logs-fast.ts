@@ -1,0 +1,475 @@
+import type { LogEvent, SubscriptionPayload } from './cloudwatch-logs.js';
+import { skipJsonValue } from './json-bytes.js';
+
+/** CloudWatch event ids are 56-digit decimal strings; we accept any id up to this length. */
+export const MAX_EVENT_ID_LENGTH = 100;
+
+/**
+ * A fast path for the subscription envelope as CloudWatch Logs emits it:
+ *
+ *     {"messageType":"DATA_MESSAGE","owner":"…","logGroup":"…","logStream":"…",
+ *      "subscriptionFilters":["…"],"logEvents":[{"id":"…","timestamp":N,"message":"…"},…]}
+ *
+ * in any key order, with any JSON whitespace, plus unknown top-level members (`policyLevel`, …,
+ * validated by the general parser and ignored). It reads integers straight from the bytes, finds
+ * the end of a message with native `indexOf` (memchr) and returns a message without escapes as a
+ * zero-copy view of `json`; messages with escapes are decoded into one shared buffer.
+ *
+ * It returns a result only when the whole input is valid JSON of exactly that shape and passes
+ * every rule of the general decoder (`decodeSubscriptionEnvelope`); on anything else — an unknown
+ * key in an event (`extractedFields`), an escape in a key or in a top-level string, a number that
+ * is not a plain integer of at most 15 digits, a duplicate key, a CONTROL_MESSAGE, invalid JSON,
+ * an envelope or event rule broken — it returns `undefined` and the caller runs the general
+ * parser, which produces the result or the coded error. So the fast path can only change speed,
+ * never a result or an error (`cloudwatch-logs-fast.test.ts` checks this as a property).
+ */
+export function decodeEnvelopeFast(json: Buffer): SubscriptionPayload | undefined {
+  try {
+    return new Scanner(json).envelope();
+  } catch {
+    // FALLBACK, or the general parser rejected an unknown member (skipJsonValue): either way the
+    // general path decides, and reports any error itself.
+    return undefined;
+  }
+}
+
+/** Thrown (never escapes this module) when the input is not of the shape the fast path reads. */
+const FALLBACK = Symbol('fallback');
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+/** Top-level members the envelope decoder reads; any other member is skipped. */
+const TOP_KEYS = ['messageType', 'owner', 'logGroup', 'logStream', 'subscriptionFilters', 'logEvents'];
+const TOP_KEY_BYTES = TOP_KEYS.map((k) => Buffer.from(`${k}"`, 'latin1'));
+const DATA_MESSAGE = Buffer.from('DATA_MESSAGE"', 'latin1');
+
+enum Seen {
+  id = 1,
+  timestamp = 2,
+  message = 4,
+  all = 7,
+}
+
+class Scanner {
+  pos = 0;
+  /** Position of the first backslash at or after the last search (`buf.length` when none). */
+  nextBackslash = -1;
+  /** Decoded messages that contained escapes (allocated on first use; escapes only shrink). */
+  arena: Buffer | undefined;
+  arenaPos = 0;
+  readonly words: Uint32Array;
+
+  constructor(readonly buf: Buffer) {
+    // A word view of the whole underlying memory, for the control-character check.
+    this.words = new Uint32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
+  }
+
+  envelope(): SubscriptionPayload {
+    const b = this.buf;
+    this.skipWs();
+    if (b[this.pos] !== 0x7b) throw FALLBACK;
+    this.pos++;
+    let messageType: 'DATA_MESSAGE' | undefined;
+    let owner: string | undefined;
+    let logGroup: string | undefined;
+    let logStream: string | undefined;
+    let subscriptionFilters: string[] | undefined;
+    let logEvents: LogEvent[] | undefined;
+    this.skipWs();
+    if (b[this.pos] === 0x7d) throw FALLBACK;
+    for (;;) {
+      if (b[this.pos] !== QUOTE) throw FALLBACK;
+      const key = this.topKey();
+      this.colon();
+      switch (key) {
+        case 0:
+          if (
+            messageType !== undefined ||
+            b[this.pos] !== QUOTE ||
+            !this.matches(DATA_MESSAGE, this.pos + 1)
+          ) {
+            throw FALLBACK;
+          }
+          this.pos += 1 + DATA_MESSAGE.length;
+          messageType = 'DATA_MESSAGE';
+          break;
+        case 1:
+          if (owner !== undefined) throw FALLBACK;
+          owner = this.string();
+          break;
+        case 2:
+          if (logGroup !== undefined) throw FALLBACK;
+          logGroup = this.string();
+          break;
+        case 3:
+          if (logStream !== undefined) throw FALLBACK;
+          logStream = this.string();
+          break;
+        case 4:
+          if (subscriptionFilters !== undefined) throw FALLBACK;
+          subscriptionFilters = this.strings();
+          break;
+        case 5:
+          if (logEvents !== undefined) throw FALLBACK;
+          logEvents = this.events();
+          break;
+        default:
+          // An unknown member: the general parser validates its value (depth 1, as there).
+          this.pos = skipJsonValue(b, this.pos, 1);
+      }
+      this.skipWs();
+      const c = b[this.pos];
+      this.pos++;
+      if (c === 0x7d) break;
+      if (c !== COMMA) throw FALLBACK;
+      this.skipWs();
+    }
+    this.skipWs();
+    if (this.pos !== b.length) throw FALLBACK;
+    if (
+      messageType === undefined ||
+      owner === undefined ||
+      logGroup === undefined ||
+      logGroup.length === 0 ||
+      logStream === undefined ||
+      logStream.length === 0 ||
+      subscriptionFilters === undefined ||
+      logEvents === undefined
+    ) {
+      throw FALLBACK;
+    }
+    return { messageType, owner, logGroup, logStream, subscriptionFilters, logEvents };
+  }
+
+  /** Reads a top-level key: the index of a known key, or -1 for any other plain key. */
+  topKey(): number {
+    const start = this.pos + 1;
+    for (let k = 0; k < TOP_KEY_BYTES.length; k++) {
+      const bytes = TOP_KEY_BYTES[k] as Buffer;
+      if (this.matches(bytes, start)) {
+        this.pos = start + bytes.length;
+        return k;
+      }
+    }
+    this.string(); // an unknown key must still be a valid string without escapes
+    return -1;
+  }
+
+  matches(bytes: Buffer, at: number): boolean {
+    const b = this.buf;
+    if (at + bytes.length > b.length) return false;
+    for (let i = 0; i < bytes.length; i++) if (b[at + i] !== bytes[i]) return false;
+    return true;
+  }
+
+  skipWs(): void {
+    const b = this.buf;
+    let i = this.pos;
+    let c = b[i];
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++i];
+    this.pos = i;
+  }
+
+  /** Expects optional whitespace, ':' and optional whitespace. */
+  colon(): void {
+    this.skipWs();
+    if (this.buf[this.pos] !== COLON) throw FALLBACK;
+    this.pos++;
+    this.skipWs();
+  }
+
+  /** A short string without escapes (keys, ids, names), decoded as the general parser does. */
+  string(): string {
+    const b = this.buf;
+    if (b[this.pos] !== QUOTE) throw FALLBACK;
+    const start = this.pos + 1;
+    let i = start;
+    let ascii = true;
+    for (;;) {
+      const c = b[i];
+      if (c === QUOTE) break;
+      if (c === undefined || c === BACKSLASH || c < 0x20) throw FALLBACK;
+      if (c >= 0x80) ascii = false;
+      i++;
+    }
+    this.pos = i + 1;
+    return b.toString(ascii ? 'latin1' : 'utf8', start, i);
+  }
+
+  /** An array of strings (`subscriptionFilters`). */
+  strings(): string[] {
+    const b = this.buf;
+    if (b[this.pos] !== 0x5b) throw FALLBACK;
+    this.pos++;
+    this.skipWs();
+    const out: string[] = [];
+    if (b[this.pos] === 0x5d) {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.string());
+      this.skipWs();
+      const c = b[this.pos];
+      this.pos++;
+      if (c === 0x5d) return out;
+      if (c !== COMMA) throw FALLBACK;
+      this.skipWs();
+    }
+  }
+
+  /** The `logEvents` array. */
+  events(): LogEvent[] {
+    const b = this.buf;
+    if (b[this.pos] !== 0x5b) throw FALLBACK;
+    this.pos++;
+    this.skipWs();
+    const out: LogEvent[] = [];
+    if (b[this.pos] === 0x5d) {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.event());
+      this.skipWs();
+      const c = b[this.pos];
+      this.pos++;
+      if (c === 0x5d) return out;
+      if (c !== COMMA) throw FALLBACK;
+      this.skipWs();
+    }
+  }
+
+  /** One `{"id":"…","timestamp":N,"message":"…"}` object, members in any order. */
+  event(): LogEvent {
+    const b = this.buf;
+    if (b[this.pos] !== 0x7b) throw FALLBACK;
+    this.pos++;
+    this.skipWs();
+    let seen = 0;
+    let id = '';
+    let timestamp = 0;
+    let message: Buffer | undefined;
+    for (;;) {
+      let i = this.pos;
+      if (b[i] !== QUOTE) throw FALLBACK;
+      const k = b[i + 1];
+      if (k === 0x69 && b[i + 2] === 0x64 && b[i + 3] === QUOTE) {
+        // "id"
+        if (seen & Seen.id) throw FALLBACK;
+        seen |= Seen.id;
+        this.pos = i + 4;
+        this.colon();
+        id = this.string();
+        if (id.length === 0 || id.length > MAX_EVENT_ID_LENGTH) throw FALLBACK;
+      } else if (k === 0x74 && this.matches(TIMESTAMP, i + 1)) {
+        if (seen & Seen.timestamp) throw FALLBACK;
+        seen |= Seen.timestamp;
+        this.pos = i + 1 + TIMESTAMP.length;
+        this.colon();
+        timestamp = this.integer();
+      } else if (k === 0x6d && this.matches(MESSAGE, i + 1)) {
+        if (seen & Seen.message) throw FALLBACK;
+        seen |= Seen.message;
+        this.pos = i + 1 + MESSAGE.length;
+        this.colon();
+        message = this.message();
+      } else {
+        throw FALLBACK;
+      }
+      this.skipWs();
+      i = this.pos;
+      const c = b[i];
+      this.pos = i + 1;
+      if (c === 0x7d) break;
+      if (c !== COMMA) throw FALLBACK;
+      this.skipWs();
+    }
+    if (seen !== Seen.all) throw FALLBACK;
+    return { id, timestamp, message: message as Buffer };
+  }
+
+  /**
+   * A non-negative integer of at most 15 digits (so a safe integer), in JSON's grammar; anything
+   * else (a sign, a fraction, an exponent, a leading zero followed by a digit) falls back.
+   */
+  integer(): number {
+    const b = this.buf;
+    const start = this.pos;
+    let i = start;
+    let c = b[i] as number; // undefined at the end of the input: every comparison below is false
+    let v = c - 0x30;
+    if (!(v >= 0 && v <= 9)) throw FALLBACK;
+    c = b[++i] as number;
+    if (v !== 0) {
+      while (c >= 0x30 && c <= 0x39) {
+        v = v * 10 + (c - 0x30);
+        c = b[++i] as number;
+      }
+      if (i - start > 15) throw FALLBACK;
+    }
+    if (c === 0x2e || c === 0x65 || c === 0x45 || (c >= 0x30 && c <= 0x39)) throw FALLBACK;
+    this.pos = i;
+    return v;
+  }
+
+  /** A message string as bytes: a view of the input without escapes, decoded otherwise. */
+  message(): Buffer {
+    const b = this.buf;
+    if (b[this.pos] !== QUOTE) throw FALLBACK;
+    const start = this.pos + 1;
+    const end = b.indexOf(QUOTE, start);
+    if (end === -1) throw FALLBACK;
+    let bs = this.nextBackslash;
+    if (bs < start) {
+      bs = b.indexOf(BACKSLASH, start);
+      if (bs === -1) bs = b.length;
+      this.nextBackslash = bs;
+    }
+    if (bs < end) return this.escaped(start);
+    if (this.hasControl(start, end)) throw FALLBACK;
+    this.pos = end + 1;
+    return b.subarray(start, end);
+  }
+
+  /** True when a byte in [start, end) is below 0x20 (JSON forbids raw control characters). */
+  hasControl(start: number, end: number): boolean {
+    const b = this.buf;
+    let i = start;
+    if (end - i >= 16) {
+      // Four bytes at a time on aligned words: a byte < 0x20 exists iff
+      // (x - 0x20202020) & ~x & 0x80808080 is non-zero (exact for "any", not for "which").
+      const off = b.byteOffset;
+      while (((off + i) & 3) !== 0) {
+        if ((b[i] as number) < 0x20) return true;
+        i++;
+      }
+      const words = this.words;
+      const wEnd = (off + end) >>> 2;
+      for (let w = (off + i) >>> 2; w < wEnd; w++) {
+        const x = words[w] as number;
+        if (((x - 0x20202020) & ~x & 0x80808080) !== 0) return true;
+      }
+      i = (wEnd << 2) - off;
+    }
+    for (; i < end; i++) if ((b[i] as number) < 0x20) return true;
+    return false;
+  }
+
+  /** Decodes a message with escapes into the arena; `start` is just after the opening quote. */
+  escaped(start: number): Buffer {
+    const b = this.buf;
+    const n = b.length;
+    let out = this.arena;
+    if (out === undefined) {
+      out = Buffer.allocUnsafe(n);
+      this.arena = out;
+    }
+    const first = this.arenaPos;
+    let o = first;
+    let i = start;
+    for (;;) {
+      if (i >= n) throw FALLBACK;
+      const c = b[i] as number;
+      if (c > BACKSLASH) {
+        out[o++] = c;
+        i++;
+      } else if (c === QUOTE) {
+        break;
+      } else if (c === BACKSLASH) {
+        const e = b[i + 1];
+        i += 2;
+        switch (e) {
+          case QUOTE:
+            out[o++] = QUOTE;
+            break;
+          case BACKSLASH:
+            out[o++] = BACKSLASH;
+            break;
+          case 0x2f: // /
+            out[o++] = 0x2f;
+            break;
+          case 0x6e: // n
+            out[o++] = 0x0a;
+            break;
+          case 0x74: // t
+            out[o++] = 0x09;
+            break;
+          case 0x72: // r
+            out[o++] = 0x0d;
+            break;
+          case 0x62: // b
+            out[o++] = 0x08;
+            break;
+          case 0x66: // f
+            out[o++] = 0x0c;
+            break;
+          case 0x75: {
+            // \uXXXX, a surrogate pair as one code point, a lone surrogate as WTF-8 (as json-bytes)
+            let cp = hex4(b, i);
+            i += 4;
+            if (cp >= 0xd800 && cp <= 0xdbff && b[i] === BACKSLASH && b[i + 1] === 0x75) {
+              const lo = hex4(b, i + 2);
+              if (lo >= 0xdc00 && lo <= 0xdfff) {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                i += 6;
+              }
+            }
+            o = writeUtf8(out, o, cp);
+            break;
+          }
+          default:
+            throw FALLBACK;
+        }
+      } else if (c < 0x20) {
+        throw FALLBACK;
+      } else {
+        out[o++] = c;
+        i++;
+      }
+    }
+    this.pos = i + 1;
+    this.arenaPos = o;
+    return out.subarray(first, o);
+  }
+}
+
+const TIMESTAMP = Buffer.from('timestamp"', 'latin1');
+const MESSAGE = Buffer.from('message"', 'latin1');
+
+/** The value of four hex digits at `at`; falls back on anything else. */
+function hex4(b: Buffer, at: number): number {
+  let v = 0;
+  for (let k = at; k < at + 4; k++) {
+    const c = b[k] as number;
+    let d: number;
+    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
+    else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
+    else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
+    else throw FALLBACK;
+    v = (v << 4) | d;
+  }
+  return v;
+}
+
+function writeUtf8(out: Buffer, o: number, cp: number): number {
+  if (cp < 0x80) {
+    out[o++] = cp;
+  } else if (cp < 0x800) {
+    out[o++] = 0xc0 | (cp >> 6);
+    out[o++] = 0x80 | (cp & 0x3f);
+  } else if (cp < 0x10000) {
+    out[o++] = 0xe0 | (cp >> 12);
+    out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+    out[o++] = 0x80 | (cp & 0x3f);
+  } else {
+    out[o++] = 0xf0 | (cp >> 18);
+    out[o++] = 0x80 | ((cp >> 12) & 0x3f);
+    out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+    out[o++] = 0x80 | (cp & 0x3f);
+  }
+  return o;
+}
