@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { acknowledgeNag, wildcardResourceFinding } from './nag.js';
 import { API_GATEWAY_STREAM_PREFIX, validateDeliveryStreamName } from './validation.js';
 
 /** The stream name to use: the given one (validated) or `amazon-apigateway-<unique id>`. */
@@ -47,6 +48,14 @@ export function grantFirehoseBucketWrite(
       resources: keyPatterns.map((pattern) => bucket.arnForObjects(pattern)),
     }),
   );
+  for (const pattern of keyPatterns) {
+    acknowledgeNag(
+      role,
+      wildcardResourceFinding(role, bucket.arnForObjects(pattern)),
+      `Firehose names each object itself (timestamp and random suffix), so object keys are unknown at ` +
+        `deploy time; the wildcard is limited to the key prefix "${pattern}" of this one bucket.`,
+    );
+  }
   bucket.encryptionKey?.grantEncryptDecrypt(role);
 }
 

@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../../src/config/env-names.js';
 import { createWriterSecurityGroup, type EfsAccess } from './efs-access.js';
 import { ConstructConfigError } from './errors.js';
+import { acknowledgeNag, managedPolicyFinding } from './nag.js';
 
 /** Settings every efsink function shares; each path construct exposes them in its props. */
 export interface EfsinkFunctionOptions {
@@ -132,7 +133,7 @@ export function createEfsinkFunction(
   if (props.maxDecompressedBytes !== undefined) {
     environment[ENV.maxDecompressedBytes] = String(props.maxDecompressedBytes);
   }
-  return new NodejsFunction(scope, id, {
+  const fn = new NodejsFunction(scope, id, {
     entry: props.entry,
     handler: 'handler',
     description: props.description,
@@ -166,4 +167,34 @@ export function createEfsinkFunction(
         "import{createRequire as __efsinkCreateRequire}from'node:module';const require=__efsinkCreateRequire(import.meta.url);",
     },
   });
+  acknowledgeEfsinkFunctionFindings(fn);
+  return fn;
+}
+
+/** The cdk-nag findings every efsink function carries by design (listed in infra/README.md). */
+function acknowledgeEfsinkFunctionFindings(fn: NodejsFunction): void {
+  if (fn.role !== undefined) {
+    acknowledgeNag(
+      fn.role,
+      managedPolicyFinding('service-role/AWSLambdaVPCAccessExecutionRole'),
+      'A VPC-attached function needs ec2:CreateNetworkInterface, DescribeNetworkInterfaces, ' +
+        'DeleteNetworkInterface, AssignPrivateIpAddresses and UnassignPrivateIpAddresses; these ENI ' +
+        'actions cannot be scoped to resources known at deploy time (Describe* supports only "*"), and ' +
+        'this AWS managed policy is the one the Lambda VPC guide prescribes and AWS keeps current.',
+    );
+    acknowledgeNag(
+      fn.role,
+      managedPolicyFinding('service-role/AWSLambdaBasicExecutionRole'),
+      'Grants only logs:CreateLogGroup, CreateLogStream and PutLogEvents, which ' +
+        'AWSLambdaVPCAccessExecutionRole grants as well, so replacing it alone would not narrow the role. ' +
+        'The function logs to its own log group, created by the construct with a retention.',
+    );
+  }
+  acknowledgeNag(
+    fn.node.defaultChild ?? fn,
+    'AwsSolutions-L1',
+    `Pinned to ${EFSINK_RUNTIME.name} (EFSINK_RUNTIME), the runtime the handlers are bundled for ` +
+      '(esbuild target node22) and tested on. A newer Node.js runtime is adopted deliberately in that ' +
+      'one place, not whenever aws-cdk-lib learns of one.',
+  );
 }

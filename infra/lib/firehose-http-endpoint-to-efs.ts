@@ -14,6 +14,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../src/config/env-names.js';
+import type { AccessLogsTarget } from './access-logs.js';
 import {
   createFirehoseErrorLogging,
   createFirehoseRole,
@@ -24,6 +25,7 @@ import {
 import { createWriterSecurityGroup, EfsAccess, type EfsTargetProps } from './efs-access.js';
 import { ConstructConfigError } from './errors.js';
 import { alarmOnAny, type EfsinkAlarmOptions, firehoseAlarms } from './monitoring.js';
+import { acknowledgeNag } from './nag.js';
 import { validateDurationSeconds, validateRange } from './validation.js';
 
 /**
@@ -111,6 +113,20 @@ export interface FirehoseHttpEndpointToEfsProps extends EfsTargetProps, EfsinkAl
    * @default - a new bucket (SSE-S3, public access blocked, TLS only, objects expire after 90 days)
    */
   readonly backupBucket?: s3.IBucket;
+  /**
+   * S3 server access logs of the backup bucket this construct creates. Ignored when `backupBucket` is
+   * given.
+   * @default - no server access logs: only the Firehose delivery role writes to the bucket, and only
+   * records it failed to deliver (acknowledged cdk-nag finding AwsSolutions-S1)
+   */
+  readonly backupBucketServerAccessLogs?: AccessLogsTarget;
+  /**
+   * Access logs of the load balancer (one line per request Firehose sends).
+   * @default - no load balancer access logs: the only client is Firehose, whose delivery errors are
+   * logged and alarmed, and the target group's request and 5xx metrics are alarmed (acknowledged
+   * cdk-nag finding AwsSolutions-ELB2)
+   */
+  readonly loadBalancerAccessLogs?: AccessLogsTarget;
   /**
    * Port the receiver listens on inside the container.
    * @default 8080
@@ -211,6 +227,16 @@ export class FirehoseHttpEndpointToEfs extends Construct {
           passwordLength: 64,
         },
       }) as secretsmanager.ISecret);
+    if (props.accessKeySecret === undefined) {
+      acknowledgeNag(
+        this.accessKeySecret,
+        'AwsSolutions-SMG4',
+        'No automatic rotation yet: ECS injects the key once at task start, and Firehose reads the ' +
+          'secret on its own schedule, so a safe rotation has to redeploy the tasks with old and new ' +
+          'key (the receiver accepts several via EFSINK_ACCESS_KEYS) before the secret changes. No ' +
+          'rotation function does that yet; rotate by hand that way, or pass `accessKeySecret`.',
+      );
+    }
 
     // Receiver tasks.
     const cluster = new ecs.Cluster(this, 'Cluster', {
@@ -257,6 +283,22 @@ export class FirehoseHttpEndpointToEfs extends Construct {
       stopTimeout: Duration.seconds(120),
     });
     container.addMountPoints({ containerPath: this.efs.mountPath, sourceVolume: 'efs', readOnly: false });
+    acknowledgeNag(
+      this.taskDefinition,
+      'AwsSolutions-ECS2',
+      'The plain environment holds only non-secret settings (EFSINK_ROOT and the optional `environment` ' +
+        'prop, such as a path template); the access key is injected from Secrets Manager through ' +
+        '`secrets`, never as a plain variable.',
+    );
+    if (this.taskDefinition.executionRole !== undefined) {
+      acknowledgeNag(
+        this.taskDefinition.executionRole,
+        'AwsSolutions-IAM5[Resource::*]',
+        'ecr:GetAuthorizationToken, which ECS needs to pull the receiver image from ECR, supports only ' +
+          'Resource "*" (ECR user guide, "Private registry authentication"). The image pull actions ' +
+          'themselves are scoped to the repository, and the secret read to this one secret.',
+      );
+    }
 
     const serviceSecurityGroup = createWriterSecurityGroup(
       this,
@@ -286,8 +328,18 @@ export class FirehoseHttpEndpointToEfs extends Construct {
       description: 'efsink receiver load balancer: HTTPS from Firehose',
       allowAllOutbound: false,
     });
-    for (const cidr of props.allowedIngressCidrs ?? ['0.0.0.0/0']) {
+    const ingressCidrs = props.allowedIngressCidrs ?? ['0.0.0.0/0'];
+    for (const cidr of ingressCidrs) {
       lbSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), 'HTTPS from Firehose');
+    }
+    if (ingressCidrs.includes('0.0.0.0/0')) {
+      acknowledgeNag(
+        lbSecurityGroup,
+        'AwsSolutions-EC23',
+        'Firehose reaches HTTP endpoints over the internet from AWS-owned addresses, so port 443 is open ' +
+          'to any IPv4 address by default; every request must carry the access key from Secrets Manager, ' +
+          'and `allowedIngressCidrs` narrows the rule to the Firehose ranges of the Region.',
+      );
     }
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
@@ -298,6 +350,20 @@ export class FirehoseHttpEndpointToEfs extends Construct {
       // Firehose allows 3 minutes for a response; the receiver answers after fsync.
       idleTimeout: Duration.seconds(180),
     });
+    if (props.loadBalancerAccessLogs !== undefined) {
+      this.loadBalancer.logAccessLogs(
+        props.loadBalancerAccessLogs.bucket,
+        props.loadBalancerAccessLogs.prefix ?? 'efsink-receiver-alb',
+      );
+    } else {
+      acknowledgeNag(
+        this.loadBalancer,
+        'AwsSolutions-ELB2',
+        'Access logs are opt-in (loadBalancerAccessLogs): the only client is Firehose, whose failed ' +
+          'deliveries are logged, alarmed and backed up to S3, and the target group 5xx and unhealthy ' +
+          'host metrics are alarmed.',
+      );
+    }
     const listener = this.loadBalancer.addListener('Https', {
       port: 443,
       protocol: elbv2.ApplicationProtocol.HTTPS,
@@ -335,7 +401,22 @@ export class FirehoseHttpEndpointToEfs extends Construct {
         lifecycleRules: [
           { expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) },
         ],
+        ...(props.backupBucketServerAccessLogs === undefined
+          ? {}
+          : {
+              serverAccessLogsBucket: props.backupBucketServerAccessLogs.bucket,
+              serverAccessLogsPrefix: props.backupBucketServerAccessLogs.prefix ?? 'efsink-backup-bucket/',
+            }),
       }) as s3.IBucket);
+    if (props.backupBucket === undefined && props.backupBucketServerAccessLogs === undefined) {
+      acknowledgeNag(
+        this.backupBucket,
+        'AwsSolutions-S1',
+        'Server access logs are opt-in (backupBucketServerAccessLogs): only the Firehose delivery role ' +
+          'writes here, and only records it failed to deliver, which the freshness alarm already ' +
+          'reports; object-level audit belongs to CloudTrail data events.',
+      );
+    }
     const role = createFirehoseRole(this, 'DeliveryRole');
     grantFirehoseBucketWrite(role, this.backupBucket, ['http-endpoint-failed/*']);
     role.addToPrincipalPolicy(

@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { AccessLogsTarget } from './access-logs.js';
 import {
   createFirehoseErrorLogging,
   createFirehoseRole,
@@ -29,6 +30,7 @@ import {
   functionAlarms,
   queueDepthAlarm,
 } from './monitoring.js';
+import { acknowledgeNag, wildcardResourceFinding } from './nag.js';
 import { validateDurationSeconds, validateRange } from './validation.js';
 
 /** Firehose `CompressionFormat` values the S3 handler can read. */
@@ -50,6 +52,13 @@ export interface FirehoseS3ToEfsProps extends EfsTargetProps, EfsinkFunctionOpti
    * `objectExpiration`, notifications declared on the bucket itself (no custom resource)
    */
   readonly bucket?: s3.IBucket;
+  /**
+   * S3 server access logs of the bucket this construct creates. Ignored when `bucket` is given.
+   * @default - no server access logs: Firehose is the only writer and the S3 handler the only reader,
+   * both visible in their own metrics and logs; object-level audit belongs to CloudTrail data events
+   * (acknowledged cdk-nag finding AwsSolutions-S1)
+   */
+  readonly serverAccessLogs?: AccessLogsTarget;
   /**
    * Key prefix of delivered objects (Firehose appends `yyyy/MM/dd/HH/`); also the filter of the S3
    * event notification, so Firehose's error objects (under `failed/`) never reach the handler.
@@ -194,7 +203,11 @@ export class FirehoseS3ToEfs extends Construct {
     });
     this.bucket =
       props.bucket ??
-      (this.createBucket(objectPrefix, props.objectExpiration ?? Duration.days(30)) as s3.IBucket);
+      (this.createBucket(
+        objectPrefix,
+        props.objectExpiration ?? Duration.days(30),
+        props.serverAccessLogs,
+      ) as s3.IBucket);
     if (props.bucket !== undefined) {
       props.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), {
         prefix: objectPrefix,
@@ -254,6 +267,14 @@ export class FirehoseS3ToEfs extends Construct {
         resources: [this.bucket.arnForObjects(`${objectPrefix}*`)],
       }),
     );
+    if (this.function.role !== undefined) {
+      acknowledgeNag(
+        this.function.role,
+        wildcardResourceFinding(this, this.bucket.arnForObjects(`${objectPrefix}*`)),
+        'The handler reads whichever object an S3 notification names; Firehose generates the keys, so ' +
+          `read access is limited to the delivery prefix "${objectPrefix}" of this bucket, not to known keys.`,
+      );
+    }
     this.bucket.encryptionKey?.grantDecrypt(this.function);
     this.function.addEventSource(
       new SqsEventSource(this.queue, { batchSize: props.batchSize ?? 10, reportBatchItemFailures: true }),
@@ -295,7 +316,11 @@ export class FirehoseS3ToEfs extends Construct {
    * depends on the policy: a cycle), so it is scoped to S3 in this account with `aws:SourceAccount`.
    * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
    */
-  private createBucket(objectPrefix: string, objectExpiration: Duration): s3.Bucket {
+  private createBucket(
+    objectPrefix: string,
+    objectExpiration: Duration,
+    accessLogs: AccessLogsTarget | undefined,
+  ): s3.Bucket {
     const bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -304,7 +329,22 @@ export class FirehoseS3ToEfs extends Construct {
       lifecycleRules: [
         { expiration: objectExpiration, abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
+      ...(accessLogs === undefined
+        ? {}
+        : {
+            serverAccessLogsBucket: accessLogs.bucket,
+            serverAccessLogsPrefix: accessLogs.prefix ?? 'efsink-firehose-bucket/',
+          }),
     });
+    if (accessLogs === undefined) {
+      acknowledgeNag(
+        bucket,
+        'AwsSolutions-S1',
+        'Server access logs are opt-in (serverAccessLogs): the only writer is the Firehose delivery role ' +
+          'and the only reader the S3 handler, both visible in their metrics and logs; object-level ' +
+          'audit belongs to CloudTrail data events, and a log bucket of our own would need one in turn.',
+      );
+    }
     const policy = this.queue.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('s3.amazonaws.com')],

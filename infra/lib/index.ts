@@ -1,3 +1,4 @@
+export type { AccessLogsTarget } from './access-logs.js';
 export * from './cloudwatch-logs-to-efs.js';
 export * from './efs-access.js';
 export * from './efs-assembler.js';

@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { acknowledgeNag } from './nag.js';
 
 /** Alarm settings shared by every efsink construct. */
 export interface EfsinkAlarmOptions {
@@ -117,11 +118,19 @@ export function queueDepthAlarm(
 
 /** A dead-letter queue: encrypted, TLS-only, keeps messages for the SQS maximum of 14 days. */
 export function createDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
-  return new sqs.Queue(scope, id, {
+  const queue = new sqs.Queue(scope, id, {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
+  acknowledgeNag(
+    queue,
+    'AwsSolutions-SQS3',
+    'This queue is itself the end of the failure path (a Lambda on-failure destination or a redrive ' +
+      'target): it keeps failed events 14 days for inspection and replay and alarms on depth. A ' +
+      'dead-letter queue behind it would only move the same messages once more.',
+  );
+  return queue;
 }
 
 /** What {@link createEfsinkDashboard} draws. */
