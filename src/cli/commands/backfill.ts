@@ -164,14 +164,7 @@ export async function backfillCommand(argv: readonly string[], out: NodeJS.Writa
       `the path template ${config.template.source} uses {owner}: pass --owner ACCOUNT_ID`,
     );
   }
-  const rate = Number(values.rate ?? DEFAULT_RATE_PER_SECOND);
-  if (!(rate > 0) || !Number.isFinite(rate))
-    throw new EfsinkError(
-      USAGE,
-      `--rate must be a positive number of requests per second, got ${values.rate}`,
-    );
-  const maxAttempts = intFlag(values['max-attempts'], 'max-attempts') ?? DEFAULT_RETRY.maxAttempts;
-  if (maxAttempts < 1) throw new EfsinkError(USAGE, '--max-attempts must be at least 1');
+  const pacing = pacingFromFlags(values, DEFAULT_RATE_PER_SECOND, log);
   if (endMs > Date.now() - LIVE_REDELIVERY_WINDOW_MS) {
     process.stderr.write(
       'warning: the range ends less than 24 h ago; events the live subscription delivers after this backfill would be written twice (ADR 0004)\n',
@@ -190,17 +183,7 @@ export async function backfillCommand(argv: readonly string[], out: NodeJS.Writa
     config,
     sink,
     client: createLogsClient({ endpoint: values.endpoint, region: values.region }),
-    pacing: {
-      limiter: tokenBucket(rate, 1),
-      retry: {
-        ...DEFAULT_RETRY,
-        maxAttempts,
-        baseDelayMs: intFlag(values['retry-base-ms'], 'retry-base-ms') ?? DEFAULT_RETRY.baseDelayMs,
-        sleep: systemClock.sleep,
-        random: Math.random,
-        onRetry: (r) => log.warn(r, 'retrying source request'),
-      },
-    },
+    pacing,
     assemble: values['no-assemble'] !== true,
     log,
     progress,
