@@ -102,4 +102,54 @@ describe('parseJsonBytes', () => {
     expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
     expect(Object.getOwnPropertyDescriptor(v, '__proto__')?.value).toEqual({ x: 1 });
   });
+
+  it('parses numbers exactly as JSON.parse: integers, -0, 15+ digits, fractions, exponents', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d)),
+          fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map(String),
+          fc
+            .tuple(fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.nat(99), fc.integer({ min: -400, max: 400 }))
+            .map(([i, f, e]) => `${i}.${f}e${e}`),
+          fc.constantFrom(
+            '-0',
+            '0',
+            '-0.0',
+            '0e0',
+            '1E+2',
+            '1e-2',
+            '123456789012345',
+            '1234567890123456',
+            '-999999999999999',
+          ),
+        ),
+        (text) => {
+          const v = parse(`[${text}]`) as number[];
+          expect(Object.is(v[0], JSON.parse(text))).toBe(true);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps ordinary keys that name Object.prototype members as own data properties', () => {
+    const v = parse('{"constructor":1,"toString":2,"hasOwnProperty":3,"__proto__":4,"a":{"__proto__":[]}}');
+    expect(Object.keys(v as object)).toEqual(['constructor', 'toString', 'hasOwnProperty', '__proto__', 'a']);
+    expect((v as Record<string, unknown>).constructor).toBe(1);
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf((v as Record<string, unknown>).a)).toBe(Object.prototype);
+  });
+
+  it('decodes long runs between escapes and many escaped strings in one document', () => {
+    const long = 'x'.repeat(100);
+    const text = JSON.stringify({ message: [`${long}"${long}\\${long}`, 'a"b', 'é\u0001', long] });
+    const v = parseJsonBytes(Buffer.from(text), new Set(['message'])) as { message: string[] };
+    expect(v).toEqual(JSON.parse(text));
+    const b = parseJsonBytes(
+      Buffer.from(`{"message":${JSON.stringify(`${long}"${long}`)}}`),
+      new Set(['message']),
+    );
+    expect((b as { message: Buffer }).message.toString()).toBe(`${long}"${long}`);
+  });
 });

@@ -39,7 +39,6 @@ enum Ch {
   rbrace = 0x7d,
 }
 
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const MAX_DEPTH = 64;
 
 export function parseJsonBytes(buf: Buffer, bytesKeys: ReadonlySet<string> = new Set()): JsonValue {
@@ -68,6 +67,8 @@ const NO_KEYS: ReadonlySet<string> = new Set();
 
 class Parser {
   pos = 0;
+  /** First backslash at or after the last search (`buf.length` when none): searches never repeat. */
+  nextBackslash = -1;
   constructor(
     readonly buf: Buffer,
     readonly bytesKeys: ReadonlySet<string>,
@@ -116,13 +117,46 @@ class Parser {
     return v;
   }
 
+  /** JSON's number grammar, scanned from the bytes: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? */
   number(): number {
-    const text = this.buf.toString('latin1', this.pos, Math.min(this.buf.length, this.pos + 400));
-    NUMBER.lastIndex = 0;
-    const m = NUMBER.exec(text);
-    if (!m) this.fail('invalid number');
-    this.pos += m[0].length;
-    return Number(m[0]);
+    const b = this.buf;
+    const start = this.pos;
+    let i = start;
+    if (b[i] === Ch.minus) i++;
+    let c = b[i];
+    if (c === 0x30) {
+      c = b[++i];
+    } else if (isDigit(c)) {
+      c = b[++i];
+      while (isDigit(c)) c = b[++i];
+    } else {
+      this.fail('invalid number');
+    }
+    let integer = true;
+    // A fraction or exponent without digits is not part of the number (the caller then fails).
+    if (c === 0x2e && isDigit(b[i + 1])) {
+      integer = false;
+      i += 2;
+      c = b[i];
+      while (isDigit(c)) c = b[++i];
+    }
+    if (c === 0x65 || c === 0x45) {
+      const d = b[i + 1] === 0x2b || b[i + 1] === Ch.minus ? i + 2 : i + 1;
+      if (isDigit(b[d])) {
+        integer = false;
+        i = d;
+        while (isDigit(b[++i]));
+      }
+    }
+    this.pos = i;
+    if (integer && i - start <= 15) {
+      // At most 15 digits: exact in a double, so no string round trip.
+      let v = 0;
+      for (let k = b[start] === Ch.minus ? start + 1 : start; k < i; k++)
+        v = v * 10 + ((b[k] as number) - 0x30);
+      return b[start] === Ch.minus ? -v : v;
+    }
+    return Number(b.toString('latin1', start, i));
   }
 
   object(depth: number): { [key: string]: JsonValue } {
@@ -142,7 +176,13 @@ class Parser {
       this.skipWs();
       const v = this.value(depth + 1, this.bytesKeys.has(key));
       // Duplicate keys: RFC 8259 leaves them undefined; the last one wins, as in JSON.parse.
-      Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      // Plain assignment creates an own data property for every key except "__proto__", whose
+      // assignment would call Object.prototype's setter (and change the prototype).
+      if (key === '__proto__') {
+        Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      } else {
+        out[key] = v;
+      }
       this.skipWs();
       const c = this.buf[this.pos];
       if (c === Ch.comma) {
@@ -225,12 +265,22 @@ class Parser {
     let o = 0;
     let i = start;
     while (i < end) {
-      const c = b[i] as number;
-      if (c !== Ch.backslash) {
-        out[o++] = c;
-        i++;
-        continue;
+      // Copy the run up to the next backslash: natively when it is long, byte by byte otherwise.
+      let bs = this.nextBackslash;
+      if (bs < i) {
+        bs = b.indexOf(Ch.backslash, i);
+        if (bs === -1) bs = b.length;
+        this.nextBackslash = bs;
       }
+      if (bs > end) bs = end;
+      if (bs - i >= 32) {
+        b.copy(out, o, i, bs);
+        o += bs - i;
+      } else {
+        for (let k = i; k < bs; k++) out[o++] = b[k] as number;
+      }
+      i = bs;
+      if (i === end) break;
       const e = b[i + 1];
       i += 2;
       switch (e) {
@@ -281,13 +331,30 @@ class Parser {
   }
 
   hex4(at: number): number {
-    const text = this.buf.toString('latin1', at, at + 4);
-    if (!/^[0-9a-fA-F]{4}$/.test(text)) {
-      this.pos = at;
-      this.fail('invalid \\u escape');
+    const b = this.buf;
+    let v = 0;
+    for (let k = at; k < at + 4; k++) {
+      const d = hexValue(b[k] as number);
+      if (d < 0) {
+        this.pos = at;
+        this.fail('invalid \\u escape');
+      }
+      v = (v << 4) | d;
     }
-    return Number.parseInt(text, 16);
+    return v;
   }
+}
+
+function isDigit(c: number | undefined): boolean {
+  return c !== undefined && c >= 0x30 && c <= 0x39;
+}
+
+/** 0–15 for a hex digit, -1 otherwise (a string being unescaped always ends with a quote). */
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
 }
 
 function writeUtf8(out: Buffer, o: number, cp: number): number {
