@@ -346,7 +346,8 @@ export async function listSegments(segDir: string): Promise<string[]> {
   }
 }
 
-async function inodeOf(path: string): Promise<number | undefined> {
+/** The inode number of `path`, or undefined when it does not exist. */
+export async function inodeOf(path: string): Promise<number | undefined> {
   try {
     return (await stat(path)).ino;
   } catch (err) {

@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SegmentMeta } from '../core/write/segment-meta.js';
-import { listSegments, readMeta } from './assemble-file.js';
+import { inodeOf, listSegments, readMeta } from './assemble-file.js';
 import { currentJournal, listState } from './journal.js';
 import type { RootLayout } from './layout.js';
 
@@ -37,15 +36,6 @@ export async function readCoverage(
     else unknownSegments++;
   }
   return { metas, unknownSegments };
-}
-
-async function inodeOf(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).ino;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }
 
 /** Segments landed for one output file that its current journal does not hold yet (awaiting assembly). */
