@@ -48,6 +48,19 @@ export function freshCheckpoint(args: Readonly<Record<string, string | number>>)
 }
 
 export async function readCheckpoint(path: string): Promise<Checkpoint | undefined> {
+  return readCheckpointFile(
+    path,
+    (c: Checkpoint) => c.version === 1 && typeof c.pages === 'number' && typeof c.done === 'boolean',
+    'landed events are deduplicated',
+  );
+}
+
+/** Reads a checkpoint file of any source; a file that fails `valid` is BACKFILL_CHECKPOINT_CORRUPT. */
+export async function readCheckpointFile<T>(
+  path: string,
+  valid: (c: T) => boolean,
+  whyRestartIsSafe: string,
+): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -56,14 +69,13 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | undefin
     throw err;
   }
   try {
-    const c = JSON.parse(text) as Checkpoint;
-    if (c.version !== 1 || typeof c.pages !== 'number' || typeof c.done !== 'boolean')
-      throw new Error('shape');
+    const c = JSON.parse(text) as T;
+    if (typeof c !== 'object' || c === null || !valid(c)) throw new Error('shape');
     return c;
   } catch (cause) {
     throw backfillError(
       BackfillErrorCode.checkpointCorrupt,
-      `checkpoint ${path} is not a valid backfill checkpoint; delete it to start over (landed events are deduplicated)`,
+      `checkpoint ${path} is not a valid backfill checkpoint; delete it to start over (${whyRestartIsSafe})`,
       cause,
     );
   }

@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { publishFile } from '../io/durable-file.js';
 import type { RootLayout } from '../io/layout.js';
-import { BackfillErrorCode, backfillError } from './errors.js';
+import { readCheckpointFile } from './checkpoint.js';
 
 /** An object that failed for a reason of its own (corrupt gzip, NoSuchKey, …): retried by the next run. */
 export interface FailedObject {
@@ -52,31 +51,16 @@ export function freshS3Checkpoint(args: Readonly<Record<string, string | number>
 }
 
 export async function readS3Checkpoint(path: string): Promise<S3Checkpoint | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  try {
-    const c = JSON.parse(text) as S3Checkpoint;
-    if (
-      c.version !== 1 ||
-      c.kind !== 's3' ||
-      typeof c.objectsRead !== 'number' ||
-      !Array.isArray(c.failed) ||
-      (c.startAfter !== undefined && typeof c.startAfter !== 'string')
-    )
-      throw new Error('shape');
-    return c;
-  } catch (cause) {
-    throw backfillError(
-      BackfillErrorCode.checkpointCorrupt,
-      `checkpoint ${path} is not a valid S3 backfill checkpoint; delete it to start over (objects already on EFS land as no-ops)`,
-      cause,
-    );
-  }
+  return readCheckpointFile(
+    path,
+    (c: S3Checkpoint) =>
+      c.version === 1 &&
+      c.kind === 's3' &&
+      typeof c.objectsRead === 'number' &&
+      Array.isArray(c.failed) &&
+      (c.startAfter === undefined || typeof c.startAfter === 'string'),
+    'objects already on EFS land as no-ops',
+  );
 }
 
 export async function writeS3Checkpoint(layout: RootLayout, path: string, c: S3Checkpoint): Promise<void> {
