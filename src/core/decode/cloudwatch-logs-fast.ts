@@ -362,73 +362,68 @@ class Scanner {
   /** Decodes a message with escapes into the arena; `start` is just after the opening quote. */
   escaped(start: number): Buffer {
     const b = this.buf;
-    const n = b.length;
     let out = this.arena;
     if (out === undefined) {
-      out = Buffer.allocUnsafe(n);
+      out = Buffer.allocUnsafe(b.length);
       this.arena = out;
     }
     const first = this.arenaPos;
     let o = first;
     let i = start;
     for (;;) {
-      if (i >= n) throw FALLBACK;
-      const c = b[i] as number;
-      if (c > BACKSLASH) {
+      // Copy the run of ordinary bytes; a table lookup per byte is the cheapest test in V8 (runs
+      // between escapes are short in access logs, so native copies would cost more in calls).
+      let c = b[i] as number;
+      while (ORDINARY[c] === 1) {
         out[o++] = c;
-        i++;
-      } else if (c === QUOTE) {
-        break;
-      } else if (c === BACKSLASH) {
-        const e = b[i + 1];
-        i += 2;
-        switch (e) {
-          case QUOTE:
-            out[o++] = QUOTE;
-            break;
-          case BACKSLASH:
-            out[o++] = BACKSLASH;
-            break;
-          case 0x2f: // /
-            out[o++] = 0x2f;
-            break;
-          case 0x6e: // n
-            out[o++] = 0x0a;
-            break;
-          case 0x74: // t
-            out[o++] = 0x09;
-            break;
-          case 0x72: // r
-            out[o++] = 0x0d;
-            break;
-          case 0x62: // b
-            out[o++] = 0x08;
-            break;
-          case 0x66: // f
-            out[o++] = 0x0c;
-            break;
-          case 0x75: {
-            // \uXXXX, a surrogate pair as one code point, a lone surrogate as WTF-8 (as json-bytes)
-            let cp = hex4(b, i);
-            i += 4;
-            if (cp >= 0xd800 && cp <= 0xdbff && b[i] === BACKSLASH && b[i + 1] === 0x75) {
-              const lo = hex4(b, i + 2);
-              if (lo >= 0xdc00 && lo <= 0xdfff) {
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                i += 6;
-              }
+        c = b[++i] as number;
+      }
+      if (c === QUOTE) break;
+      // A raw control character, or the end of the input (c is undefined there).
+      if (c !== BACKSLASH) throw FALLBACK;
+      const e = b[i + 1];
+      i += 2;
+      switch (e) {
+        case QUOTE:
+          out[o++] = QUOTE;
+          break;
+        case BACKSLASH:
+          out[o++] = BACKSLASH;
+          break;
+        case 0x2f: // /
+          out[o++] = 0x2f;
+          break;
+        case 0x6e: // n
+          out[o++] = 0x0a;
+          break;
+        case 0x74: // t
+          out[o++] = 0x09;
+          break;
+        case 0x72: // r
+          out[o++] = 0x0d;
+          break;
+        case 0x62: // b
+          out[o++] = 0x08;
+          break;
+        case 0x66: // f
+          out[o++] = 0x0c;
+          break;
+        case 0x75: {
+          // \uXXXX, a surrogate pair as one code point, a lone surrogate as WTF-8 (as json-bytes)
+          let cp = hex4(b, i);
+          i += 4;
+          if (cp >= 0xd800 && cp <= 0xdbff && b[i] === BACKSLASH && b[i + 1] === 0x75) {
+            const lo = hex4(b, i + 2);
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+              cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+              i += 6;
             }
-            o = writeUtf8(out, o, cp);
-            break;
           }
-          default:
-            throw FALLBACK;
+          o = writeUtf8(out, o, cp);
+          break;
         }
-      } else if (c < 0x20) {
-        throw FALLBACK;
-      } else {
-        out[o++] = c;
-        i++;
+        default:
+          throw FALLBACK;
       }
     }
     this.pos = i + 1;
@@ -436,6 +431,12 @@ class Scanner {
     return out.subarray(first, o);
   }
 }
+
+/** 1 for the bytes a JSON string holds as they are: not a control character, quote or backslash. */
+const ORDINARY = new Uint8Array(256).fill(1);
+ORDINARY.fill(0, 0, 0x20);
+ORDINARY[QUOTE] = 0;
+ORDINARY[BACKSLASH] = 0;
 
 const TIMESTAMP = Buffer.from('timestamp"', 'latin1');
 const MESSAGE = Buffer.from('message"', 'latin1');
