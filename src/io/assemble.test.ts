@@ -152,8 +152,9 @@ describe('assembly', () => {
     expect(await readOutputs(root)).toEqual(reference);
   });
 
-  it('skips a file whose lease another live holder has, and appends nothing to it', async () => {
-    const now = Date.now();
+  it('skips a file whose lease another live holder has, appends nothing to it, and reports its oldest pending segment', async () => {
+    // The clock runs 5 s ahead of the segments' landing times.
+    const now = Date.now() + 5_000;
     const s = setup({}, () => now);
     await deliver(s, corpus);
     const stateDir = join(root, '.efsink/state/aws/apigateway/test/2025/08/06/14.log');
@@ -162,6 +163,8 @@ describe('assembly', () => {
     const report = await s.sink.assemble();
     expect(report.files.find((f) => f.relPath.endsWith('14.log'))?.status).toBe('busy');
     expect((await readOutputs(root)).has('aws/apigateway/test/2025/08/06/14.log')).toBe(false);
+    expect(report.oldestUnassembledAgeMs).toBeGreaterThan(4_000);
+    expect(report.oldestUnassembledAgeMs).toBeLessThan(60_000);
   });
 
   it('takes over an expired lease by copying the committed prefix to a new inode (fencing the old holder)', async () => {

@@ -3,11 +3,17 @@ import { join, relative, sep } from 'node:path';
 import { isEfsinkError } from '../core/errors.js';
 import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
 import { type AssembleOptions, assembleFile, type FileReport } from './assemble-file.js';
+import { pendingSegments } from './coverage.js';
 
 export interface AssembleReport {
   readonly files: readonly FileReport[];
   readonly failed: readonly { relPath: string; code: string; message: string }[];
   readonly sweptTempFiles: number;
+  /**
+   * Age (by landing time) of the oldest segment left unassembled in a file that was busy or failed;
+   * 0 when none. Alarmed on in infra (a stuck file shows up here, not as an error).
+   */
+  readonly oldestUnassembledAgeMs: number;
 }
 
 /** Temp files older than this are leftovers of crashed writers (a live write takes milliseconds). */
@@ -30,9 +36,22 @@ export async function assemblePass(opts: AssembleOptions): Promise<AssembleRepor
       opts.log.error({ relPath, code, err: (err as Error).message }, 'assembly failed for one output file');
     }
   }
+  const stuck = [...files.filter((f) => f.status === 'busy'), ...failed].map((f) => f.relPath);
+  const oldestUnassembledAgeMs = await oldestPendingAge(opts, stuck);
   const sweptTempFiles = await sweepTemp(opts.layout.tmp, opts.now());
   await pruneEmptyDirs(opts.layout.segments);
-  return { files, failed, sweptTempFiles };
+  return { files, failed, sweptTempFiles, oldestUnassembledAgeMs };
+}
+
+async function oldestPendingAge(opts: AssembleOptions, relPaths: readonly string[]): Promise<number> {
+  let oldest = 0;
+  for (const relPath of relPaths) {
+    for (const name of await pendingSegments(opts.layout, relPath)) {
+      const st = await stat(join(opts.layout.segments, relPath, name)).catch(() => undefined);
+      if (st !== undefined) oldest = Math.max(oldest, opts.now() - st.mtimeMs);
+    }
+  }
+  return oldest;
 }
 
 /** Relative output paths: the directories under segments/ that directly hold `*.seg` files. */

@@ -2,10 +2,11 @@ import { sinkConfigFromEnv } from '../config/sink-config.js';
 import { EfsinkError } from '../core/errors.js';
 import type { AssembleReport } from '../io/assemble.js';
 import { createSink } from '../io/sink.js';
+import { MetricName } from '../observability/metrics.js';
 import { powertools } from './powertools.js';
 
 const config = sinkConfigFromEnv(process.env);
-const { log, flush } = powertools('efsink-assembler');
+const { log, metrics, flush } = powertools('efsink-assembler');
 const sink = createSink(config, { log });
 
 /**
@@ -16,6 +17,10 @@ const sink = createSink(config, { log });
 export async function handler(): Promise<Pick<AssembleReport, 'failed'> & { files: number }> {
   try {
     const report = await sink.assemble();
+    metrics.seconds(
+      MetricName.oldestUnassembledSegmentAgeSeconds,
+      Math.round(report.oldestUnassembledAgeMs / 1000),
+    );
     log.info({ files: report.files.length, failed: report.failed.length }, 'assembly pass done');
     if (report.failed.length > 0) {
       const first = report.failed[0];

@@ -25,6 +25,9 @@ export function powertools(serviceName: string): { log: Logger; metrics: Metrics
       for (const [k, v] of Object.entries(dimensions)) single.addDimension(k, v);
       single.addMetric(name, unit, value);
     },
+    seconds(name, value) {
+      emf.addMetric(name, MetricUnit.Seconds, value);
+    },
   };
   return { log, metrics, flush: () => emf.publishStoredMetrics() };
 }

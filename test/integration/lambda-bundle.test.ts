@@ -18,9 +18,9 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function invoke(events: unknown[], env: Record<string, string>) {
+function invoke(events: unknown[], env: Record<string, string>, bundle = BUNDLE) {
   const script = `
-    const { handler } = await import(${JSON.stringify(BUNDLE)});
+    const { handler } = await import(${JSON.stringify(bundle)});
     const events = JSON.parse(process.argv[1]);
     const results = [];
     for (const e of events) {
@@ -86,5 +86,27 @@ describe('the bundled CloudWatch Logs Lambda handler', () => {
     expect(r.stderr).toContain('CONFIG_INVALID');
     expect(r.stderr).toContain('EFSINK_ROOT: must be an absolute path');
     expect(r.stderr).toContain('EFSINK_LEASE_SECONDS: Invalid input: expected number, received string');
+  });
+
+  it('has a scheduled assembler bundle that assembles and publishes the oldest-unassembled-segment age', async () => {
+    const corpus = buildCorpus({
+      streams: 1,
+      payloadsPerStream: 2,
+      eventsPerPayload: 3,
+      startMs: Date.UTC(2025, 0, 1),
+      stepMs: 10,
+    });
+    const env = { EFSINK_ROOT: root, EFSINK_SEGMENT_RETENTION_SECONDS: '0' };
+    expect(
+      invoke(
+        corpus.map((d) => d.event),
+        env,
+      ).status,
+    ).toBe(0);
+    const r = invoke([{}], env, resolve(import.meta.dirname, '../../dist/lambda/assemble-handler.mjs'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.results).toEqual([{ ok: { files: 1, failed: [] } }]);
+    expect(r.stdout).toContain('"OldestUnassembledSegmentAgeSeconds"');
+    expect(lineMultiset(await readOutputs(root))).toEqual(expectedMultiset(corpus));
   });
 });
