@@ -124,6 +124,17 @@ function assembleInBackground(root, pauseAt) {
   return { child, exited, isDone: () => done, atStep: () => !!pauseAt && stderr.includes(`step ${pauseAt}`) };
 }
 
+/** Waits (bounded) until the process is in the stopped state ('T' in /proc/PID/stat). */
+async function waitStopped(pid) {
+  const end = Date.now() + 30_000;
+  while (Date.now() < end) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return;
+    await sleep(5);
+  }
+  throw new Error(`client ${ME}: assembler ${pid} did not stop itself within 30 s`);
+}
+
 /** Waits until the background assembler reached its cue; returns how ('step', 'bytes' or 'exited'). */
 async function cue(root, bg, pauseAt) {
   const end = Date.now() + 120_000;
@@ -420,7 +431,12 @@ async function pause() {
       const bg = assembleInBackground(root, rep.pauseAt);
       const how = await cue(root, bg, rep.pauseAt);
       const stopped = how === 'step' || how === 'bytes';
-      if (stopped) bg.child.kill('SIGSTOP');
+      // At a step the assembler stops itself right after printing it. Sending our own SIGSTOP too
+      // races that on this 1-vCPU guest: ours can land between its print and its self-stop, our
+      // SIGCONT then resumes it, and its own SIGSTOP stops it again for good (seen in CI: the
+      // resumed assembler never exited). So wait for its self-stop instead.
+      if (how === 'bytes') bg.child.kill('SIGSTOP');
+      if (how === 'step') await waitStopped(bg.child.pid);
       log(
         stopped
           ? `assembler STOPPED holding a lease (cue: ${how} ${rep.pauseAt ?? 'output bytes'})`
