@@ -5,7 +5,6 @@ import {
   open,
   readdir,
   readFile,
-  stat,
   truncate,
   unlink,
 } from 'node:fs/promises';
@@ -346,10 +345,27 @@ export async function listSegments(segDir: string): Promise<string[]> {
   }
 }
 
-/** The inode number of `path`, or undefined when it does not exist. */
+/**
+ * The inode number `path` names right now on the server, or undefined when it does not exist.
+ *
+ * Not `stat(path)`: on NFS, stat answers from the client's dentry cache, which may still hold
+ * "no such file" (or the previous inode) for a name another client has since created or replaced
+ * by rename; Linux keeps such entries until the directory's attributes are revalidated (acdirmin
+ * 30 s by default; Lambda mounts EFS with the defaults). Measured in `npm run test:nfs` scenario a:
+ * a pass saw the output file as missing while its journal, read fresh, had committed bytes
+ * (ADR 0006). Opening the parent directory forces close-to-open revalidation of its attributes, so
+ * a changed directory invalidates the stale entries; opening the file then binds the name on the
+ * server (NFSv4 OPEN by name) and fstat reads the inode it opened.
+ */
 export async function inodeOf(path: string): Promise<number | undefined> {
   try {
-    return (await stat(path)).ino;
+    await (await open(dirname(path), 'r')).close();
+    const fh = await open(path, 'r');
+    try {
+      return (await fh.stat()).ino;
+    } finally {
+      await fh.close();
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;

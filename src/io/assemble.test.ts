@@ -1,4 +1,15 @@
-import { appendFile, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -18,6 +29,7 @@ import { planCloudWatchUnit } from '../core/write/plan-segments.js';
 import { ingestCloudWatchLogsEvent } from '../lambda/cloudwatch-logs.js';
 import { silentLogger } from '../observability/logger.js';
 import { noMetrics } from '../observability/metrics.js';
+import { inodeOf } from './assemble-file.js';
 import { createSink, type Sink } from './sink.js';
 
 const HOUR_EDGE = Date.UTC(2025, 7, 6, 14, 59, 0);
@@ -45,6 +57,23 @@ async function deliver(
   for (const d of deliveries)
     await ingestCloudWatchLogsEvent(d.event, { ...s, log: silentLogger, metrics: noMetrics });
 }
+
+describe('inodeOf', () => {
+  it('names the inode a path has now, following a rename over it, and undefined when it or its folder is missing', async () => {
+    const path = join(root, 'a/b.log');
+    expect(await inodeOf(path)).toBeUndefined(); // folder missing
+    await mkdir(join(root, 'a'));
+    expect(await inodeOf(path)).toBeUndefined();
+    await writeFile(path, 'one\n');
+    const first = await inodeOf(path);
+    expect(first).toBe((await stat(path)).ino);
+    await writeFile(join(root, 'a/next'), 'two\n');
+    await rename(join(root, 'a/next'), path);
+    const second = await inodeOf(path);
+    expect(second).toBe((await stat(path)).ino);
+    expect(second).not.toBe(first);
+  });
+});
 
 const corpus = buildCorpus({
   streams: 3,
