@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import {
 } from './child.js';
 import { type Corpus, generateStreams, packCorpus, STREAM_COUNT } from './corpus.js';
 import { type CorpusMeasurements, corpusLines, resultsTable, syscallTable } from './report.js';
+import { segmentBodyBytesUnder, visibleBytesUnder } from './segments.js';
 import { ensureStrace, type SyscallCounts, traceOutputSyscalls } from './strace.js';
 
 /**
@@ -175,18 +176,6 @@ function expectedBytes(variant: Variant, c: Corpus): number {
 /** Visible files for naive, floor and assemble; landed segments for ingest alone. */
 function storedBytes(variant: Variant, root: string): number {
   return variant === 'efsink-ingest'
-    ? sizeUnder(join(root, '.efsink', 'segments'), (name) => name.endsWith('.seg'))
-    : sizeUnder(root, () => true);
-}
-
-/** Bytes of the files under `dir` that `keep` accepts; efsink's `.efsink/` state is never counted. */
-function sizeUnder(dir: string, keep: (name: string) => boolean): number {
-  let total = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== '.efsink') total += sizeUnder(p, keep);
-    } else if (keep(e.name)) total += statSync(p).size;
-  }
-  return total;
+    ? segmentBodyBytesUnder(join(root, '.efsink', 'segments'))
+    : visibleBytesUnder(root);
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +21,7 @@ import {
   SOURCE_ARN,
 } from './receiver-corpus.js';
 import { median } from './report.js';
+import { segmentBodyBytesUnder, visibleBytesUnder } from './segments.js';
 
 /**
  * `npm run bench:receiver`: the Firehose HTTP endpoint receiver (`efsink serve` in its own process,
@@ -214,8 +215,7 @@ async function floorChild(
     p50Ms: pct(0.5),
     p99Ms: pct(0.99),
     peakRssKb: process.resourceUsage().maxRSS,
-    bytesOk:
-      sizeUnder(join(root, '.efsink', 'segments'), (f) => f.endsWith('.seg')) === ok * framedBytes(set),
+    bytesOk: segmentBodyBytesUnder(join(root, '.efsink', 'segments')) === ok * framedBytes(set),
   };
 }
 
@@ -432,7 +432,7 @@ async function measureReceiver(
     const peakRssKb = procStatusKb(child.pid as number, 'VmHWM');
     await stop(child, 120_000);
     // The final assembly pass on SIGTERM built the hourly files: every acknowledged request exactly once.
-    const stored = sizeUnder(root, () => true);
+    const stored = visibleBytesUnder(root);
     const bytesOk = stored === (result.ok + (result.warmOk ?? 0)) * framedBytes(index);
     return { ...result, peakRssKb, idleRssKb, bytesOk };
   } finally {
@@ -497,23 +497,6 @@ function procStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 /** rest-json lines never end with `\n`, so framing adds one per record. */
 function framedBytes(index: BodySetIndex): number {
   return index.logBytesPerBody + index.records;
-}
-
-function sizeUnder(dir: string, keep: (name: string) => boolean): number {
-  let total = 0;
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== '.efsink') total += sizeUnder(p, keep);
-    } else if (keep(e.name)) total += statSync(p).size;
-  }
-  return total;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,10 +8,14 @@ import {
   truncate,
   unlink,
 } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { EfsinkError } from '../core/errors.js';
+import { dirname, join, relative } from 'node:path';
+import { EfsinkError, isEfsinkError } from '../core/errors.js';
 import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
-import { metaNameOf, parseSegmentMeta, type SegmentMeta } from '../core/write/segment-meta.js';
+import {
+  decodeSegmentHeader,
+  SEGMENT_HEADER_PREFIX_BYTES,
+  type SegmentHeader,
+} from '../core/write/segment-file.js';
 import type { Logger } from '../observability/logger.js';
 import { createExclusive, fsyncDir, renameCreatingDir, tempName, writeAll } from './durable-file.js';
 import { IoErrorCode } from './errors.js';
@@ -49,6 +53,8 @@ export interface FileReport {
   readonly appendedSegments: number;
   readonly appendedBytes: number;
   readonly duplicateSegments: number;
+  /** Damaged segment files moved to `.efsink/quarantine/` instead of being appended (SEGMENT_INVALID). */
+  readonly invalidSegments: readonly { readonly name: string; readonly message: string }[];
   readonly deletedSegments: number;
   readonly tookOver: boolean;
 }
@@ -74,6 +80,7 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
     appendedSegments: 0,
     appendedBytes: 0,
     duplicateSegments: 0,
+    invalidSegments: [] as { name: string; message: string }[],
     deletedSegments: 0,
     tookOver: false,
   };
@@ -173,7 +180,12 @@ async function appendPending(
   names: readonly string[],
   start: Journal,
   lease: HeldLease,
-  report: { appendedSegments: number; appendedBytes: number; duplicateSegments: number },
+  report: {
+    appendedSegments: number;
+    appendedBytes: number;
+    duplicateSegments: number;
+    invalidSegments: { name: string; message: string }[];
+  },
 ): Promise<Journal> {
   const step = opts.onStep ?? (() => {});
   let journal = start;
@@ -192,18 +204,35 @@ async function appendPending(
     const committedAtMs = opts.now();
     while (i < pending.length && (chunks.length === 0 || batchBytes < opts.maxBatchBytes)) {
       const name = pending[i++] as string;
-      let bytes: Buffer;
+      let file: Buffer;
       try {
-        bytes = await readFile(join(segDir, name));
+        file = await readFile(join(segDir, name));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // pruned by a previous holder
         throw err;
       }
-      chunks.push(bytes);
-      const meta = await readMeta(segDir, name);
-      added[name] = { offset, length: bytes.length, committedAtMs, ...(meta ? { meta } : {}) };
-      offset += bytes.length;
-      batchBytes += bytes.length;
+      let header: SegmentHeader;
+      try {
+        header = decodeSegmentHeader(file);
+      } catch (err) {
+        if (!isEfsinkError(err)) throw err;
+        // Landing never publishes such a file (temp + fsync + rename), so this is a copy made by
+        // hand or a storage fault. Moved aside, so that it neither blocks the good segments nor is
+        // appended; the pass reports it (the CLI and the assemble Lambda fail on it).
+        await quarantine(opts.layout, segDir, name);
+        report.invalidSegments.push({ name, message: err.message });
+        opts.log.error(
+          { segment: join(segDir, name), code: err.code, err: err.message },
+          'segment quarantined',
+        );
+        continue;
+      }
+      const body = file.subarray(header.bodyOffset);
+      chunks.push(body);
+      const meta = header.meta;
+      added[name] = { offset, length: body.length, committedAtMs, ...(meta ? { meta } : {}) };
+      offset += body.length;
+      batchBytes += body.length;
     }
     if (chunks.length === 0) break;
     await lease.check();
@@ -292,8 +321,6 @@ async function deleteRetired(
     const entry = current.segments[name];
     if (entry !== undefined && now - entry.committedAtMs >= opts.segmentRetentionMs) {
       await unlink(join(segDir, name)).catch(() => {});
-      // The journal entry now carries the sidecar's content; the sidecar goes after its segment.
-      await unlink(join(segDir, metaNameOf(name))).catch(() => {});
       deleted++;
     }
   }
@@ -326,14 +353,34 @@ async function assertNothingCommitted(
   }
 }
 
-/** A segment's sidecar (ADR 0004), or undefined when it has none (landed before sidecars existed). */
-export async function readMeta(segDir: string, name: string): Promise<SegmentMeta | undefined> {
+/**
+ * A pending segment's header (ADR 0007), read from the start of the file only; undefined when the
+ * segment is gone (assembled and pruned meanwhile). Throws SEGMENT_INVALID for a damaged file.
+ */
+export async function readSegmentHeader(segDir: string, name: string): Promise<SegmentHeader | undefined> {
+  let fh: FileHandle;
   try {
-    return parseSegmentMeta(await readFile(join(segDir, metaNameOf(name))));
+    fh = await open(join(segDir, name), 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+  try {
+    const { size } = await fh.stat();
+    const prefix = Buffer.alloc(Math.min(size, SEGMENT_HEADER_PREFIX_BYTES));
+    const { bytesRead } = await fh.read(prefix, 0, prefix.length, 0);
+    return decodeSegmentHeader(prefix.subarray(0, bytesRead), size);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Moves a damaged segment out of the way, to `<root>/.efsink/quarantine/<relPath>/<name>`. */
+async function quarantine(layout: RootLayout, segDir: string, name: string): Promise<void> {
+  const rel = relative(layout.segments, segDir);
+  await renameCreatingDir(join(segDir, name), join(layout.quarantine, rel, name)).catch((err) => {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // another holder moved it first
+  });
 }
 
 export async function listSegments(segDir: string): Promise<string[]> {

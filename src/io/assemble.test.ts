@@ -26,6 +26,7 @@ import {
 import { loadSinkConfig, type SinkConfig } from '../config/sink-config.js';
 import { decodeCloudWatchLogsData } from '../core/decode/cloudwatch-logs.js';
 import { planCloudWatchUnit } from '../core/write/plan-segments.js';
+import { decodeSegmentHeader } from '../core/write/segment-file.js';
 import { ingestCloudWatchLogsEvent } from '../lambda/cloudwatch-logs.js';
 import { silentLogger } from '../observability/logger.js';
 import { noMetrics } from '../observability/metrics.js';
@@ -91,6 +92,24 @@ describe('landing', () => {
     expect(first.landed).toBeGreaterThan(0);
     expect(again).toEqual({ landed: 0, alreadyPresent: first.landed, bytes: 0 });
     expect(await readdir(join(root, '.efsink/tmp'))).toEqual([]);
+  });
+
+  it('lands one file per segment: its header describes the events, its body is the framed bytes', async () => {
+    const s = setup();
+    const plan = planOf(s, corpus[0] as Delivery);
+    await s.sink.land(plan);
+    const segDir = join(root, '.efsink/segments');
+    const files = (await readdir(segDir, { recursive: true })).map(String).filter((f) => !f.endsWith('.log'));
+    const segFiles = files.filter((f) => f.endsWith('.seg'));
+    expect(segFiles).toHaveLength(plan.segments.length);
+    expect(files.filter((f) => f.includes('.seg.'))).toEqual([]); // no sidecars
+    for (const seg of plan.segments) {
+      const bytes = await readFile(join(segDir, seg.relPath, seg.name));
+      const header = decodeSegmentHeader(bytes);
+      expect(header.meta).toEqual(seg.meta);
+      expect(header.meta?.eventCount).toBe(seg.entryCount);
+      expect(bytes.subarray(header.bodyOffset).equals(seg.bytes)).toBe(true);
+    }
   });
 });
 
@@ -264,6 +283,37 @@ describe('assembly', () => {
     expect(report.files.map((f) => [f.relPath, f.status])).toEqual([
       ['aws/apigateway/test/2025/08/06/15.log', 'assembled'],
     ]);
+  });
+
+  it('quarantines a damaged segment (SEGMENT_INVALID), appends the good ones, and fails the pass', async () => {
+    const s = setup();
+    await deliver(s, corpus);
+    const relPath = 'aws/apigateway/test/2025/08/06/14.log';
+    const segDir = join(root, '.efsink/segments', relPath);
+    const [victim] = (await readdir(segDir)).sort();
+    const victimBytes = await readFile(join(segDir, victim as string));
+    const damaged = victimBytes.subarray(0, victimBytes.length - 1); // one byte short of its header's bodyBytes
+    await writeFile(join(segDir, victim as string), damaged);
+    const report = await s.sink.assemble();
+    expect(report.failed).toEqual([
+      expect.objectContaining({
+        relPath,
+        code: 'SEGMENT_INVALID',
+        message: expect.stringContaining(victim as string),
+      }),
+    ]);
+    expect(await readFile(join(root, '.efsink/quarantine', relPath, victim as string))).toEqual(damaged);
+    // Everything else is there, exactly: the reference is a clean run without the damaged unit.
+    const victimUnit = (victim as string).split('~')[1];
+    const without = corpus.filter(
+      (d) => !planOf(s, d).segments.some((g) => g.name.endsWith(`~${victimUnit}`)),
+    );
+    expect(without.length).toBe(corpus.length - 1);
+    const reference = await runOnceIn(await mkdtemp(join(tmpdir(), 'efsink-ref-')), without);
+    const got = await readOutputs(root);
+    expect(got.get(relPath)).toEqual(reference.get(relPath));
+    // The next pass has nothing left to complain about.
+    expect((await s.sink.assemble()).failed).toEqual([]);
   });
 
   it('keeps assembled segments for the retention, then deletes them; a later redelivery is still a no-op', async () => {

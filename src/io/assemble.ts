@@ -2,6 +2,7 @@ import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { isEfsinkError } from '../core/errors.js';
 import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
+import { SegmentErrorCode } from '../core/write/segment-file.js';
 import { type AssembleOptions, assembleFile, type FileReport } from './assemble-file.js';
 import { pendingSegments } from './coverage.js';
 
@@ -28,7 +29,10 @@ export async function assemblePass(opts: AssembleOptions): Promise<AssembleRepor
   const failed: { relPath: string; code: string; message: string }[] = [];
   for (const relPath of await findOutputsWithSegments(opts.layout.segments)) {
     try {
-      files.push(await assembleFile(opts, relPath));
+      const file = await assembleFile(opts, relPath);
+      files.push(file);
+      for (const bad of file.invalidSegments)
+        failed.push({ relPath, code: SegmentErrorCode.invalid, message: `${bad.name}: ${bad.message}` });
     } catch (err) {
       if (!isEfsinkError(err) && !(err as NodeJS.ErrnoException).code) throw err;
       const code = isEfsinkError(err) ? err.code : `FS_${(err as NodeJS.ErrnoException).code}`;

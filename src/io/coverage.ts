@@ -1,14 +1,15 @@
 import { join } from 'node:path';
+import { isEfsinkError } from '../core/errors.js';
 import type { SegmentMeta } from '../core/write/segment-meta.js';
-import { inodeOf, listSegments, readMeta } from './assemble-file.js';
+import { inodeOf, listSegments, readSegmentHeader } from './assemble-file.js';
 import { currentJournal, listState } from './journal.js';
 import type { RootLayout } from './layout.js';
 
 /**
- * Every event-id range already on its way into one output file (ADR 0004): the sidecars of the
- * segments the current journal holds, and of the segments landed but not yet assembled. Segments
- * landed without a sidecar (before ADR 0004) are counted in `unknownSegments`: their events cannot
- * be deduplicated against.
+ * Every event-id range already on its way into one output file (ADR 0004): the descriptions of the
+ * segments the current journal holds, and, from their headers (ADR 0007), of the segments landed
+ * but not yet assembled. Segments without a description (Firehose/S3 units, damaged files) are
+ * counted in `unknownSegments`: their events cannot be deduplicated against.
  */
 export async function readCoverage(
   layout: RootLayout,
@@ -31,8 +32,12 @@ export async function readCoverage(
   const segDir = join(layout.segments, relPath);
   for (const name of await listSegments(segDir)) {
     if (seen.has(name)) continue;
-    const meta = await readMeta(segDir, name);
-    if (meta !== undefined) metas.push(meta);
+    const header = await readSegmentHeader(segDir, name).catch((err: unknown) => {
+      if (isEfsinkError(err)) return 'invalid' as const; // the assembler will quarantine it
+      throw err;
+    });
+    // undefined: gone since the listing (its description is in a journal newer than the one read).
+    if (header !== undefined && header !== 'invalid' && header.meta !== undefined) metas.push(header.meta);
     else unknownSegments++;
   }
   return { metas, unknownSegments };

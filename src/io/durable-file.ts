@@ -32,16 +32,20 @@ export function tempName(tmpDir: string, hint: string): string {
   return join(tmpDir, `${basename(hint).slice(0, 100)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-/** Creates a temp file holding exactly `bytes`, fsynced; returns its path and inode number. */
+/** Creates a temp file holding exactly `bytes` (or the chunks one after another), fsynced; returns its path and inode number. */
 export async function writeTemp(
   tmpDir: string,
   hint: string,
-  bytes: Uint8Array,
+  bytes: Uint8Array | readonly Uint8Array[],
 ): Promise<{ path: string; ino: number }> {
   const path = tempName(tmpDir, hint);
   const fh = await openCreating(path, 'wx', tmpDir);
   try {
-    await writeAll(fh, bytes, 0);
+    let position = 0;
+    for (const chunk of bytes instanceof Uint8Array ? [bytes] : bytes) {
+      await writeAll(fh, chunk, position);
+      position += chunk.length;
+    }
     await fh.sync();
     const { ino } = await fh.stat();
     return { path, ino };

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { UnitPlan } from '../core/write/plan-segments.js';
-import { encodeSegmentMeta, metaNameOf } from '../core/write/segment-meta.js';
+import { encodeSegmentHeader } from '../core/write/segment-file.js';
 import { fsyncDir, renameCreatingDir, writeTemp } from './durable-file.js';
 import type { RootLayout } from './layout.js';
 
@@ -14,10 +14,11 @@ export interface LandResult {
 }
 
 /**
- * Lands a unit's segments durably: for each, temp → write (one call) → fsync → rename to its
+ * Lands a unit's segments durably: for each, temp → write (header and body) → fsync → rename to its
  * deterministic name → fsync the directory. No locks: two writers landing the same unit produce
  * the same name and bytes, and rename makes the race harmless. When this resolves, every segment
- * is durable, so the caller may acknowledge the delivery.
+ * is durable, so the caller may acknowledge the delivery. The segment's description (ADR 0004)
+ * travels in its header (ADR 0007), so it is durable exactly when the segment is.
  */
 export async function landUnit(layout: RootLayout, plan: UnitPlan): Promise<LandResult> {
   let landed = 0;
@@ -29,16 +30,8 @@ export async function landUnit(layout: RootLayout, plan: UnitPlan): Promise<Land
       alreadyPresent++;
       continue;
     }
-    if (seg.meta !== undefined) {
-      // The sidecar is durable before its segment appears (ADR 0004): a segment without its meta
-      // would hide the events it holds from backfill's dedupe.
-      // One directory fsync below covers both renames: they are in the same directory, and
-      // directory operations reach the disk (local journal) or the NFS server (synchronous RENAME)
-      // in order, so the segment never becomes durable without its sidecar. Saves an fsync per unit.
-      const metaTmp = await writeTemp(layout.tmp, metaNameOf(seg.name), encodeSegmentMeta(seg.meta));
-      await renameCreatingDir(metaTmp.path, join(dirname(target), metaNameOf(seg.name)));
-    }
-    const tmp = await writeTemp(layout.tmp, seg.name, seg.bytes);
+    const header = encodeSegmentHeader(seg.bytes.length, seg.meta);
+    const tmp = await writeTemp(layout.tmp, seg.name, [header, seg.bytes]);
     await renameCreatingDir(tmp.path, target);
     await fsyncDir(dirname(target));
     landed++;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
  * <root>/.efsink/state/<relPath>/lease      the assembly lease of one output file
  * <root>/.efsink/state/<relPath>/claim-N    epoch claims (exclusive create, never reused)
  * <root>/.efsink/state/<relPath>/journal-N.json  the journal written in epoch N
+ * <root>/.efsink/quarantine/<relPath>/*.seg damaged segment files the assembler moved aside
  * ```
  */
 export const STATE_DIR_NAME = '.efsink';
@@ -20,6 +21,7 @@ export interface RootLayout {
   readonly tmp: string;
   readonly segments: string;
   readonly state: string;
+  readonly quarantine: string;
 }
 
 export function rootLayout(root: string): RootLayout {
@@ -30,5 +32,6 @@ export function rootLayout(root: string): RootLayout {
     tmp: join(internal, 'tmp'),
     segments: join(internal, 'segments'),
     state: join(internal, 'state'),
+    quarantine: join(internal, 'quarantine'),
   };
 }

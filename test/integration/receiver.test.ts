@@ -10,6 +10,7 @@ import { encodeFirehoseRequest } from '../../src/core/decode/firehose-request.js
 import { encodeSubscriptionEnvelope } from '../../src/core/encode/cloudwatch-logs.js';
 import { frameEntries } from '../../src/core/write/frame.js';
 import { unitIdOf } from '../../src/core/write/plan-segments.js';
+import { decodeSegmentHeader } from '../../src/core/write/segment-file.js';
 import { createSink } from '../../src/io/sink.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createReceiver, type Receiver } from '../../src/receiver/server.js';
@@ -96,7 +97,8 @@ describe('efsink receiver: the Firehose HTTP endpoint contract over real HTTP', 
     const segs = await listSegments(root);
     expect(segs).toHaveLength(1);
     expect(segs[0]).toContain(`~${unitIdOf('firehose', [requestId])}.seg`);
-    expect((await readFile(segs[0] as string)).equals(frameEntries(lines(2)))).toBe(true);
+    const seg = await readFile(segs[0] as string);
+    expect(seg.subarray(decodeSegmentHeader(seg).bodyOffset).equals(frameEntries(lines(2)))).toBe(true);
   });
 
   it('writes records byte-exactly (binary, empty, 1,000 KiB) into the hourly file of the request timestamp', async () => {

@@ -1,6 +1,7 @@
-// Host-side checks of what the guests left in the export (node: built-ins only).
+// Host-side checks of what the guests left in the export (node built-ins and efsink's own build).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { decodeSegmentHeader } from '../../dist/src/core/write/segment-file.js';
 
 function walk(dir, out = []) {
   let entries;
@@ -17,15 +18,30 @@ function walk(dir, out = []) {
   return out;
 }
 
-/** What is left in efsink's internal folder: pending segments and anything else (temp files etc.). */
+/**
+ * What is left in efsink's internal folder: pending segments, how many of them are not complete
+ * segment files (header + exactly the body length it names, ADR 0007: a crash must never publish
+ * one), quarantined segments, and anything else (temp files etc.).
+ */
 export function internalState(root) {
   const seg = walk(join(root, '.efsink', 'segments'));
+  const pending = seg.filter((p) => p.endsWith('.seg'));
   return {
-    pendingSegments: seg.filter((p) => p.endsWith('.seg')).length,
-    segmentMeta: seg.filter((p) => p.endsWith('.seg.meta')).length,
-    otherFilesInSegments: seg.filter((p) => !p.endsWith('.seg') && !p.endsWith('.seg.meta')).length,
+    pendingSegments: pending.length,
+    invalidSegments: pending.filter((p) => !isCompleteSegment(p)).length,
+    quarantined: walk(join(root, '.efsink', 'quarantine')).length,
+    otherFilesInSegments: seg.filter((p) => !p.endsWith('.seg')).length,
     internalFiles: walk(join(root, '.efsink')).length,
   };
+}
+
+function isCompleteSegment(path) {
+  try {
+    decodeSegmentHeader(readFileSync(path));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -312,7 +312,9 @@ try {
       ...internalState(join(EXPORT, root)),
     }));
     const problems = runs.flatMap((r) => r.problems);
-    const ok = checks.every((c) => c.informational || c.exact) && (s.informational || problems.length === 0);
+    const ok =
+      checks.every((c) => c.informational || (c.exact && c.invalidSegments === 0 && c.quarantined === 0)) &&
+      (s.informational || problems.length === 0);
     if (!ok) failed = true;
     const entry = { id: s.id, title: s.title, ok, informational: !!s.informational, problems, runs, checks };
     report.scenarios.push(entry);
@@ -324,7 +326,7 @@ try {
         `  ${c.root}: lines ${c.lines}/${c.expectedLines}, bytes ${c.bytes}/${c.expectedBytes}, missing ${c.missing}, ` +
           `dup ${c.duplicates}, torn/foreign ${c.foreign}, misplaced ${c.misplaced}, NUL ${c.nulBytes}, ` +
           `partial tail ${c.partialTail}, broken segments ${c.brokenSegments}, stream inversions ${c.streamInversions}, ` +
-          `pending segments ${c.pendingSegments}, other files in segments ${c.otherFilesInSegments}`,
+          `pending segments ${c.pendingSegments} (incomplete ${c.invalidSegments}), quarantined ${c.quarantined}, other files in segments ${c.otherFilesInSegments}`,
       );
     }
   }
