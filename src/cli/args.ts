@@ -4,7 +4,7 @@ type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 type Strict<O extends OptionsConfig> = { args: string[]; options: O; allowPositionals: true; strict: true };
 export type ParsedCommandArgs<O extends OptionsConfig> = ReturnType<typeof parseArgs<Strict<O>>>;
 
-import { EfsinkError } from '../core/errors.js';
+import { describeReceived, EfsinkError } from '../core/errors.js';
 
 export const USAGE = 'CLI_USAGE';
 
@@ -24,6 +24,26 @@ export function parseCommandArgs<const O extends OptionsConfig>(
   } catch (err) {
     throw new EfsinkError(USAGE, `${command}: ${(err as Error).message}`);
   }
+}
+
+export type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>;
+
+/** `efsink <command> cloudwatch|s3 …`: runs the source's command, or fails naming the allowed sources. */
+export function bySource(command: string, sources: { cloudwatch: Command; s3: Command }): Command {
+  return async (argv, out) => {
+    const [source, ...rest] = argv;
+    if (source === 'cloudwatch' || source === 's3') return sources[source](rest, out);
+    throw new EfsinkError(
+      USAGE,
+      `${command}: unknown source ${describeReceived(source)} (allowed: cloudwatch, s3)`,
+    );
+  };
+}
+
+/** A flag that must be given and not empty; `message` says which and what it holds. */
+export function requireFlag(value: string | undefined, message: string): string {
+  if (value === undefined || value === '') throw new EfsinkError(USAGE, message);
+  return value;
 }
 
 /** An integer flag, validated here so the message names the flag and what it received. */

@@ -148,4 +148,24 @@ describe('efsink ingest cloudwatch + assemble (spawned CLI)', () => {
     const u = await runCli(['frobnicate']);
     expect(u.code).toBe(2);
   });
+
+  it('names the allowed sources, and validates pacing flags the same way for backfill and verify', async () => {
+    for (const command of ['ingest', 'backfill', 'verify']) {
+      const r = await runCli([command, 'kinesis', '--root', work]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`CLI_USAGE: ${command}: unknown source "kinesis" (allowed: cloudwatch, s3)\n`);
+    }
+    const range = ['--start', '2025-08-06T14:00:00Z', '--end', '2025-08-06T15:00:00Z'];
+    for (const command of ['backfill', 'verify']) {
+      const base = [command, 'cloudwatch', '--root', work, '--log-group', '/aws/apigateway/x', ...range];
+      const noGroup = await runCli([command, 'cloudwatch', '--root', work, ...range]);
+      expect(noGroup.stderr).toBe('CLI_USAGE: --log-group G is required\n');
+      const rate = await runCli([...base, '--rate', '0']);
+      expect(rate.code).toBe(2);
+      expect(rate.stderr).toBe('CLI_USAGE: --rate must be a positive number of requests per second, got 0\n');
+      const attempts = await runCli([...base, '--max-attempts', '0']);
+      expect(attempts.code).toBe(2);
+      expect(attempts.stderr).toBe('CLI_USAGE: --max-attempts must be at least 1\n');
+    }
+  });
 });

@@ -5,8 +5,8 @@ import { createProgress } from '../../backfill/progress.js';
 import { systemClock, tokenBucket } from '../../backfill/rate-limiter.js';
 import { DEFAULT_RETRY } from '../../backfill/retry.js';
 import { createS3Client } from '../../backfill/s3-source.js';
-import { describeReceived, EfsinkError } from '../../core/errors.js';
-import { COMMON_SINK_OPTIONS, intFlag, parseCommandArgs, USAGE } from '../args.js';
+import { EfsinkError } from '../../core/errors.js';
+import { bySource, COMMON_SINK_OPTIONS, intFlag, parseCommandArgs, requireFlag, USAGE } from '../args.js';
 import { sinkFromFlags } from '../sink-from-flags.js';
 import { parseRange } from './time-range.js';
 
@@ -144,18 +144,12 @@ async function backfillS3Command(argv: readonly string[], out: NodeJS.WritableSt
   }
 }
 
-export async function backfillCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
-  const [source, ...rest] = argv;
-  if (source === 's3') return backfillS3Command(rest, out);
-  if (source !== 'cloudwatch') {
-    throw new EfsinkError(
-      USAGE,
-      `backfill: unknown source ${describeReceived(source)} (allowed: cloudwatch, s3)`,
-    );
-  }
-  const { values } = parseCommandArgs(rest, OPTIONS, 'backfill cloudwatch');
-  const logGroup = values['log-group'];
-  if (logGroup === undefined || logGroup === '') throw new EfsinkError(USAGE, '--log-group G is required');
+async function backfillCloudWatchCommand(
+  argv: readonly string[],
+  out: NodeJS.WritableStream,
+): Promise<number> {
+  const { values } = parseCommandArgs(argv, OPTIONS, 'backfill cloudwatch');
+  const logGroup = requireFlag(values['log-group'], '--log-group G is required');
   const { startMs, endMs } = parseRange(values.start, values.end);
   const { config, sink, log } = sinkFromFlags(values);
   if (config.template.source.includes('{owner}') && values.owner === undefined) {
@@ -199,3 +193,8 @@ export async function backfillCommand(argv: readonly string[], out: NodeJS.Writa
   );
   return failed.length === 0 ? 0 : 1;
 }
+
+export const backfillCommand = bySource('backfill', {
+  cloudwatch: backfillCloudWatchCommand,
+  s3: backfillS3Command,
+});

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { describeReceived, EfsinkError, isEfsinkError } from '../../core/errors.js';
+import { EfsinkError, isEfsinkError } from '../../core/errors.js';
 import { ingestCloudWatchLogsEvent } from '../../lambda/cloudwatch-logs.js';
 import { ingestS3Object } from '../../lambda/s3-sqs.js';
 import { noMetrics } from '../../observability/metrics.js';
-import { COMMON_SINK_OPTIONS, parseCommandArgs, USAGE } from '../args.js';
+import { bySource, COMMON_SINK_OPTIONS, parseCommandArgs, USAGE } from '../args.js';
 import { sinkFromFlags } from '../sink-from-flags.js';
 
 export const INGEST_HELP = `efsink ingest cloudwatch --root DIR [FILE...]
@@ -58,16 +58,8 @@ async function ingestS3Command(argv: readonly string[], out: NodeJS.WritableStre
   }
 }
 
-export async function ingestCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
-  const [source, ...rest] = argv;
-  if (source === 's3') return ingestS3Command(rest, out);
-  if (source !== 'cloudwatch') {
-    throw new EfsinkError(
-      USAGE,
-      `ingest: unknown source ${describeReceived(source)} (allowed: cloudwatch, s3)`,
-    );
-  }
-  const { values, positionals } = parseCommandArgs(rest, COMMON_SINK_OPTIONS, 'ingest cloudwatch');
+async function ingestCloudWatchCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, COMMON_SINK_OPTIONS, 'ingest cloudwatch');
   const { config, sink, log } = sinkFromFlags(values);
   const inputs = positionals.length > 0 ? positionals : ['-'];
   let units = 0;
@@ -107,3 +99,5 @@ async function readStdin(): Promise<string> {
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+export const ingestCommand = bySource('ingest', { cloudwatch: ingestCloudWatchCommand, s3: ingestS3Command });

@@ -1,13 +1,11 @@
 import { createLogsClient } from '../../backfill/cloudwatch-source.js';
 import { createProgress } from '../../backfill/progress.js';
-import { systemClock, tokenBucket } from '../../backfill/rate-limiter.js';
-import { DEFAULT_RETRY } from '../../backfill/retry.js';
 import { createS3Client } from '../../backfill/s3-source.js';
 import { verifyCloudWatch } from '../../backfill/verify-cloudwatch.js';
 import { isS3ExactMatch, verifyS3 } from '../../backfill/verify-s3.js';
-import { describeReceived, EfsinkError } from '../../core/errors.js';
+import { EfsinkError } from '../../core/errors.js';
 import { isExactMatch } from '../../core/verify/compare.js';
-import { COMMON_SINK_OPTIONS, intFlag, parseCommandArgs, USAGE } from '../args.js';
+import { bySource, COMMON_SINK_OPTIONS, intFlag, parseCommandArgs, requireFlag, USAGE } from '../args.js';
 import { sinkFromFlags } from '../sink-from-flags.js';
 import { DEFAULT_RATE_PER_SECOND, DEFAULT_S3_RATE_PER_SECOND, pacingFromFlags } from './backfill.js';
 import { parseRange } from './time-range.js';
@@ -115,26 +113,12 @@ async function verifyS3Command(argv: readonly string[], out: NodeJS.WritableStre
   }
 }
 
-export async function verifyCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
-  const [source, ...rest] = argv;
-  if (source === 's3') return verifyS3Command(rest, out);
-  if (source !== 'cloudwatch') {
-    throw new EfsinkError(
-      USAGE,
-      `verify: unknown source ${describeReceived(source)} (allowed: cloudwatch, s3)`,
-    );
-  }
-  const { values } = parseCommandArgs(rest, OPTIONS, 'verify cloudwatch');
-  const logGroup = values['log-group'];
-  if (logGroup === undefined || logGroup === '') throw new EfsinkError(USAGE, '--log-group G is required');
+async function verifyCloudWatchCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values } = parseCommandArgs(argv, OPTIONS, 'verify cloudwatch');
+  const logGroup = requireFlag(values['log-group'], '--log-group G is required');
   const { startMs, endMs } = parseRange(values.start, values.end);
   const { config, sink, log } = sinkFromFlags(values);
-  const rate = Number(values.rate ?? DEFAULT_RATE_PER_SECOND);
-  if (!(rate > 0) || !Number.isFinite(rate))
-    throw new EfsinkError(
-      USAGE,
-      `--rate must be a positive number of requests per second, got ${values.rate}`,
-    );
+  const pacing = pacingFromFlags(values, DEFAULT_RATE_PER_SECOND, log);
   const partitions = intFlag(values.partitions, 'partitions');
   if (partitions !== undefined && (partitions < 1 || partitions > 65_536))
     throw new EfsinkError(USAGE, '--partitions must be between 1 and 65536');
@@ -146,17 +130,7 @@ export async function verifyCommand(argv: readonly string[], out: NodeJS.Writabl
     template: config.template,
     layout: sink.layout,
     client: createLogsClient({ endpoint: values.endpoint, region: values.region }),
-    pacing: {
-      limiter: tokenBucket(rate, 1),
-      retry: {
-        ...DEFAULT_RETRY,
-        maxAttempts: intFlag(values['max-attempts'], 'max-attempts') ?? DEFAULT_RETRY.maxAttempts,
-        baseDelayMs: intFlag(values['retry-base-ms'], 'retry-base-ms') ?? DEFAULT_RETRY.baseDelayMs,
-        sleep: systemClock.sleep,
-        random: Math.random,
-        onRetry: (r) => log.warn(r, 'retrying source request'),
-      },
-    },
+    pacing,
     partitions,
     maxSamples: intFlag(values.samples, 'samples') ?? 10,
     tempDir: values['temp-dir'],
@@ -187,3 +161,5 @@ export async function verifyCommand(argv: readonly string[], out: NodeJS.Writabl
   out.write(`${lines.join('\n')}\n`);
   return ok ? 0 : 1;
 }
+
+export const verifyCommand = bySource('verify', { cloudwatch: verifyCloudWatchCommand, s3: verifyS3Command });
