@@ -63,3 +63,12 @@ export const COMMON_SINK_OPTIONS = {
   'max-batch-bytes': { type: 'string' },
   'log-level': { type: 'string' },
 } as const;
+
+/** Flags of every command that reads an AWS source (CloudWatch Logs or S3) through efsink's pacing. */
+export const SOURCE_OPTIONS = {
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  rate: { type: 'string' },
+  'max-attempts': { type: 'string' },
+  'retry-base-ms': { type: 'string' },
+} as const;

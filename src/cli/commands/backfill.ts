@@ -6,7 +6,15 @@ import { systemClock, tokenBucket } from '../../backfill/rate-limiter.js';
 import { DEFAULT_RETRY } from '../../backfill/retry.js';
 import { createS3Client } from '../../backfill/s3-source.js';
 import { EfsinkError } from '../../core/errors.js';
-import { bySource, COMMON_SINK_OPTIONS, intFlag, parseCommandArgs, requireFlag, USAGE } from '../args.js';
+import {
+  bySource,
+  COMMON_SINK_OPTIONS,
+  intFlag,
+  parseCommandArgs,
+  requireFlag,
+  SOURCE_OPTIONS,
+  USAGE,
+} from '../args.js';
 import { sinkFromFlags } from '../sink-from-flags.js';
 import { parseRange } from './time-range.js';
 
@@ -39,11 +47,7 @@ const OPTIONS = {
   'log-group': { type: 'string' },
   start: { type: 'string' },
   end: { type: 'string' },
-  endpoint: { type: 'string' },
-  region: { type: 'string' },
-  rate: { type: 'string' },
-  'max-attempts': { type: 'string' },
-  'retry-base-ms': { type: 'string' },
+  ...SOURCE_OPTIONS,
   owner: { type: 'string' },
   'no-assemble': { type: 'boolean' },
   'progress-interval-ms': { type: 'string' },
@@ -53,11 +57,7 @@ const S3_OPTIONS = {
   ...COMMON_SINK_OPTIONS,
   bucket: { type: 'string' },
   prefix: { type: 'string' },
-  endpoint: { type: 'string' },
-  region: { type: 'string' },
-  rate: { type: 'string' },
-  'max-attempts': { type: 'string' },
-  'retry-base-ms': { type: 'string' },
+  ...SOURCE_OPTIONS,
   'log-group': { type: 'string' },
   'page-size': { type: 'string' },
   'no-assemble': { type: 'boolean' },

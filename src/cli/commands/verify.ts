@@ -5,7 +5,15 @@ import { verifyCloudWatch } from '../../backfill/verify-cloudwatch.js';
 import { isS3ExactMatch, verifyS3 } from '../../backfill/verify-s3.js';
 import { EfsinkError } from '../../core/errors.js';
 import { isExactMatch } from '../../core/verify/compare.js';
-import { bySource, COMMON_SINK_OPTIONS, intFlag, parseCommandArgs, requireFlag, USAGE } from '../args.js';
+import {
+  bySource,
+  COMMON_SINK_OPTIONS,
+  intFlag,
+  parseCommandArgs,
+  requireFlag,
+  SOURCE_OPTIONS,
+  USAGE,
+} from '../args.js';
 import { sinkFromFlags } from '../sink-from-flags.js';
 import { DEFAULT_RATE_PER_SECOND, DEFAULT_S3_RATE_PER_SECOND, pacingFromFlags } from './backfill.js';
 import { parseRange } from './time-range.js';
@@ -29,11 +37,7 @@ const OPTIONS = {
   'log-group': { type: 'string' },
   start: { type: 'string' },
   end: { type: 'string' },
-  endpoint: { type: 'string' },
-  region: { type: 'string' },
-  rate: { type: 'string' },
-  'max-attempts': { type: 'string' },
-  'retry-base-ms': { type: 'string' },
+  ...SOURCE_OPTIONS,
   owner: { type: 'string' },
   json: { type: 'boolean' },
   samples: { type: 'string' },
@@ -45,11 +49,7 @@ const S3_OPTIONS = {
   ...COMMON_SINK_OPTIONS,
   bucket: { type: 'string' },
   prefix: { type: 'string' },
-  endpoint: { type: 'string' },
-  region: { type: 'string' },
-  rate: { type: 'string' },
-  'max-attempts': { type: 'string' },
-  'retry-base-ms': { type: 'string' },
+  ...SOURCE_OPTIONS,
   'log-group': { type: 'string' },
   'page-size': { type: 'string' },
   json: { type: 'boolean' },
