@@ -1,9 +1,9 @@
 /**
- * What a CloudWatch Logs segment holds, in event-id terms (ADR 0004). Landed as a small sidecar
- * `<segment name>.meta` BEFORE its segment, and copied by the assembler into the journal entry, so
- * that backfill can tell, per output file and log stream, which event ids are already on EFS.
+ * What a CloudWatch Logs segment holds, in event-id terms (ADR 0004). Landed in the segment file's
+ * header (ADR 0007), and copied by the assembler into the journal entry, so that backfill can tell,
+ * per output file and log stream, which event ids are already on EFS.
  *
- * The sidecar describes a contiguous run of one stream's events: `firstEventId`..`lastEventId`
+ * The description covers a contiguous run of one stream's events: `firstEventId`..`lastEventId`
  * holds every event of the stream between those ids that routes to this output file. That is true
  * of subscription payloads when the subscription filter pattern is empty (every event is
  * forwarded, in stream order), and of backfill units by construction; `efsink verify` proves it.
@@ -17,27 +17,8 @@ export interface SegmentMeta {
   readonly eventCount: number;
 }
 
-export const META_SUFFIX = '.meta';
-
-/** The sidecar's file name for a segment name (`x.seg` → `x.seg.meta`: never matches `*.seg`). */
-export function metaNameOf(segmentName: string): string {
-  return `${segmentName}${META_SUFFIX}`;
-}
-
-export function encodeSegmentMeta(meta: SegmentMeta): Buffer {
-  return Buffer.from(JSON.stringify(meta));
-}
-
-/** Parses a sidecar or a journal entry's `meta`; anything else (legacy, damaged) is `undefined`. */
-export function parseSegmentMeta(value: unknown): SegmentMeta | undefined {
-  let v: unknown = value;
-  if (v instanceof Uint8Array) {
-    try {
-      v = JSON.parse(Buffer.from(v).toString('utf8'));
-    } catch {
-      return undefined;
-    }
-  }
+/** Parses a segment header's or a journal entry's `meta`; anything else (damaged) is `undefined`. */
+export function parseSegmentMeta(v: unknown): SegmentMeta | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const m = v as Record<string, unknown>;
   if (
