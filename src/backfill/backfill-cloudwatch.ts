@@ -39,7 +39,7 @@ export interface CloudWatchBackfillOptions {
 export interface CloudWatchBackfillReport {
   readonly checkpoint: Checkpoint;
   readonly resumed: boolean;
-  /** Segments found without a sidecar (landed before ADR 0004): their events could not be deduplicated. */
+  /** Segments without an event-id description (Firehose/S3 units, damaged files): their events could not be deduplicated. */
   readonly unknownSegments: number;
   readonly assembly: AssembleReport | undefined;
 }
@@ -78,7 +78,7 @@ export async function backfillCloudWatch(opts: CloudWatchBackfillOptions): Promi
       if (read.unknownSegments > 0)
         log.warn(
           { relPath, segments: read.unknownSegments },
-          'segments without sidecar: cannot dedupe against them',
+          'segments without an event-id description (Firehose/S3 units or damaged files): cannot dedupe against them',
         );
       const cov = new FileCoverage();
       for (const m of read.metas) if (m.logGroup === opts.logGroup) cov.add(m);

@@ -2,7 +2,7 @@ import { orderedIdKey, type SegmentMeta } from '../core/write/segment-meta.js';
 
 /**
  * Which event ids of which log stream are already in (or on their way into) one output file
- * (ADR 0004). Built from segment sidecars and journal entries; answers `covers` in O(log n).
+ * (ADR 0004). Built from segment headers (ADR 0007) and journal entries; answers `covers` in O(log n).
  */
 export class FileCoverage {
   private readonly byStream = new Map<string, StreamRanges>();

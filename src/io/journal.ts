@@ -27,7 +27,7 @@ export interface JournalEntry {
   readonly offset: number;
   readonly length: number;
   readonly committedAtMs: number;
-  /** The segment's sidecar, copied at commit (ADR 0004); absent for segments landed without one. */
+  /** The segment's event-id description from its header, copied at commit (ADR 0004, 0007); absent when it has none. */
   readonly meta?: SegmentMeta;
 }
 
