@@ -18,7 +18,7 @@ import {
 } from '../core/write/segment-file.js';
 import type { Logger } from '../observability/logger.js';
 import { createExclusive, fsyncDir, renameCreatingDir, tempName, writeAll } from './durable-file.js';
-import { IoErrorCode } from './errors.js';
+import { IoErrorCode, isGone } from './errors.js';
 import {
   claimName,
   currentJournal,
@@ -208,7 +208,7 @@ async function appendPending(
       try {
         file = await readFile(join(segDir, name));
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // pruned by a previous holder
+        if (isGone(err)) continue; // pruned by a previous holder
         throw err;
       }
       let header: SegmentHeader;
@@ -362,7 +362,7 @@ export async function readSegmentHeader(segDir: string, name: string): Promise<S
   try {
     fh = await open(join(segDir, name), 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isGone(err)) return undefined;
     throw err;
   }
   try {
@@ -379,7 +379,7 @@ export async function readSegmentHeader(segDir: string, name: string): Promise<S
 async function quarantine(layout: RootLayout, segDir: string, name: string): Promise<void> {
   const rel = relative(layout.segments, segDir);
   await renameCreatingDir(join(segDir, name), join(layout.quarantine, rel, name)).catch((err) => {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // another holder moved it first
+    if (!isGone(err)) throw err; // another holder moved it first
   });
 }
 
@@ -387,7 +387,7 @@ export async function listSegments(segDir: string): Promise<string[]> {
   try {
     return (await readdir(segDir)).filter((n) => n.endsWith(SEGMENT_SUFFIX)).sort();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (isGone(err)) return [];
     throw err;
   }
 }

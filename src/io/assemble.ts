@@ -5,6 +5,7 @@ import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
 import { SegmentErrorCode } from '../core/write/segment-file.js';
 import { type AssembleOptions, assembleFile, type FileReport } from './assemble-file.js';
 import { pendingSegments } from './coverage.js';
+import { errnoName, isGone } from './errors.js';
 
 export interface AssembleReport {
   readonly files: readonly FileReport[];
@@ -35,7 +36,7 @@ export async function assemblePass(opts: AssembleOptions): Promise<AssembleRepor
         failed.push({ relPath, code: SegmentErrorCode.invalid, message: `${bad.name}: ${bad.message}` });
     } catch (err) {
       if (!isEfsinkError(err) && !(err as NodeJS.ErrnoException).code) throw err;
-      const code = isEfsinkError(err) ? err.code : `FS_${(err as NodeJS.ErrnoException).code}`;
+      const code = isEfsinkError(err) ? err.code : `FS_${errnoName(err)}`;
       failed.push({ relPath, code, message: (err as Error).message });
       opts.log.error({ relPath, code, err: (err as Error).message }, 'assembly failed for one output file');
     }
@@ -50,7 +51,9 @@ export async function assemblePass(opts: AssembleOptions): Promise<AssembleRepor
 async function oldestPendingAge(opts: AssembleOptions, relPaths: readonly string[]): Promise<number> {
   let oldest = 0;
   for (const relPath of relPaths) {
-    for (const name of await pendingSegments(opts.layout, relPath)) {
+    // Best effort: the file that failed may fail here too (it is already reported).
+    const names = await pendingSegments(opts.layout, relPath).catch(() => []);
+    for (const name of names) {
       const st = await stat(join(opts.layout.segments, relPath, name)).catch(() => undefined);
       if (st !== undefined) oldest = Math.max(oldest, opts.now() - st.mtimeMs);
     }
@@ -66,7 +69,7 @@ export async function findOutputsWithSegments(segmentsRoot: string): Promise<str
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if (isGone(err)) return;
       throw err;
     }
     if (entries.some((e) => e.isFile() && e.name.endsWith(SEGMENT_SUFFIX))) {

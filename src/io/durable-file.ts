@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isGone } from './errors.js';
 
 /**
  * The few durable-write primitives everything else is built from. All temp files live in one
@@ -89,7 +90,7 @@ export async function renameCreatingDir(from: string, to: string): Promise<void>
       await rename(from, to);
       return;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) {
+      if (!isGone(err) || attempt >= 3) {
         await unlink(from).catch(() => {});
         throw err;
       }

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { UnitPlan } from '../core/write/plan-segments.js';
 import { encodeSegmentHeader } from '../core/write/segment-file.js';
 import { fsyncDir, renameCreatingDir, writeTemp } from './durable-file.js';
+import { isGone } from './errors.js';
 import type { RootLayout } from './layout.js';
 
 export interface LandResult {
@@ -45,7 +46,7 @@ async function exists(path: string): Promise<boolean> {
     await stat(path);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if (isGone(err)) return false;
     throw err;
   }
 }
