@@ -395,9 +395,12 @@ async function crashAssemble() {
     const mine = rep.units[2];
     const r = ingest(root, mine, 'half B again (redelivery after the crash)');
     result({ rep: 1, root: rep.root, units: mine.length, ingestRcs: [r.rc], phase: 'redeliver' });
-    setFlag('B');
     const bg = assembleInBackground(root, rep.pauseAt);
     const how = await cue(root, bg, rep.pauseAt);
+    // Only now may client 1 assemble: had it started with ours, it could take the lease first and
+    // leave ours nothing to do (seen once under load: "NOT mid-assembly"). The flag is on the server
+    // before the crash (rename is synchronous on NFS).
+    setFlag('B');
     crashNow(
       how === 'exited'
         ? 'assembler had already exited (NOT mid-assembly)'
