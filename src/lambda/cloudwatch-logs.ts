@@ -1,7 +1,7 @@
 import type { SinkConfig } from '../config/sink-config.js';
-import { decodeCloudWatchLogsData } from '../core/decode/cloudwatch-logs.js';
+import { decodeSubscriptionEnvelope, envelopeBytesOf } from '../core/decode/cloudwatch-logs.js';
 import { describeReceived, EfsinkError, isEfsinkError } from '../core/errors.js';
-import { planCloudWatchUnit } from '../core/write/plan-segments.js';
+import { planCloudWatchFast, planCloudWatchGeneral } from '../core/write/plan-cloudwatch-fast.js';
 import type { Sink } from '../io/sink.js';
 import type { Logger } from '../observability/logger.js';
 import { MetricName, type Metrics } from '../observability/metrics.js';
@@ -38,23 +38,24 @@ export async function ingestCloudWatchLogsEvent(
 ): Promise<CloudWatchIngestResult> {
   const { config, sink, log, metrics } = deps;
   try {
-    const data = awslogsData(event);
-    const payload = decodeCloudWatchLogsData(data, config.maxDecompressedBytes);
-    const plan = planCloudWatchUnit(payload, config.template);
+    const json = envelopeBytesOf(awslogsData(event), config.maxDecompressedBytes);
+    const { summary, plan } =
+      planCloudWatchFast(json, config.template) ??
+      planCloudWatchGeneral(decodeSubscriptionEnvelope(json), config.template);
     const base = {
-      messageType: payload.messageType,
-      logGroup: payload.logGroup,
-      logStream: payload.logStream,
+      messageType: summary.messageType,
+      logGroup: summary.logGroup,
+      logStream: summary.logStream,
       unitId: plan.unitId,
-      events: payload.logEvents.length,
+      events: summary.eventCount,
     };
-    if (payload.messageType === 'CONTROL_MESSAGE') {
+    if (summary.messageType === 'CONTROL_MESSAGE') {
       metrics.count(MetricName.controlMessages, 1);
-      log.info({ logGroup: payload.logGroup }, 'control message acknowledged');
+      log.info({ logGroup: summary.logGroup }, 'control message acknowledged');
       return { ...base, segmentsLanded: 0, segmentsAlreadyPresent: 0, bytesWritten: 0 };
     }
     const landed = await sink.land(plan);
-    metrics.count(MetricName.eventsReceived, payload.logEvents.length);
+    metrics.count(MetricName.eventsReceived, summary.eventCount);
     metrics.count(MetricName.bytesWritten, landed.bytes);
     metrics.count(MetricName.segmentsLanded, landed.landed);
     if (landed.landed === 0 && landed.alreadyPresent > 0) metrics.count(MetricName.duplicateUnits, 1);

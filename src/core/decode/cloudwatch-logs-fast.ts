@@ -34,7 +34,7 @@ export function decodeEnvelopeFast(json: Buffer): SubscriptionPayload | undefine
 }
 
 /** Thrown (never escapes this module) when the input is not of the shape the fast path reads. */
-const FALLBACK = Symbol('fallback');
+export const FALLBACK = Symbol('fallback');
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -53,7 +53,8 @@ enum Seen {
   all = 7,
 }
 
-class Scanner {
+/** The fast path's reader; `plan-cloudwatch-fast.ts` extends it to frame messages as it reads. */
+export class Scanner {
   pos = 0;
   /** Position of the first backslash at or after the last search (`buf.length` when none). */
   nextBackslash = -1;
@@ -183,10 +184,19 @@ class Scanner {
 
   /** A short string without escapes (keys, ids, names), decoded as the general parser does. */
   string(): string {
+    const start = this.pos + 1;
+    const end = this.shortString();
+    return this.buf.toString(this.ascii ? 'latin1' : 'utf8', start, end);
+  }
+
+  /** Whether the last shortString() was ASCII. */
+  ascii = true;
+
+  /** Skips a short string without escapes; returns where its bytes end (they start after the quote). */
+  shortString(): number {
     const b = this.buf;
     if (b[this.pos] !== QUOTE) throw FALLBACK;
-    const start = this.pos + 1;
-    let i = start;
+    let i = this.pos + 1;
     let ascii = true;
     for (;;) {
       const c = b[i];
@@ -195,8 +205,29 @@ class Scanner {
       if (c >= 0x80) ascii = false;
       i++;
     }
+    this.ascii = ascii;
     this.pos = i + 1;
-    return b.toString(ascii ? 'latin1' : 'utf8', start, i);
+    return i;
+  }
+
+  /** The current event's id, as byte bounds (a string is made only where one is needed). */
+  idStart = 0;
+  idEnd = 0;
+  idAscii = true;
+
+  /** Reads an event id: a short string of 1..MAX_EVENT_ID_LENGTH UTF-16 units (as the general rule). */
+  eventId(): void {
+    const start = this.pos + 1;
+    const end = this.shortString();
+    const length = this.ascii ? end - start : this.buf.toString('utf8', start, end).length;
+    if (length === 0 || length > MAX_EVENT_ID_LENGTH) throw FALLBACK;
+    this.idStart = start;
+    this.idEnd = end;
+    this.idAscii = this.ascii;
+  }
+
+  idString(start = this.idStart, end = this.idEnd, ascii = this.idAscii): string {
+    return this.buf.toString(ascii ? 'latin1' : 'utf8', start, end);
   }
 
   /** An array of strings (`subscriptionFilters`). */
@@ -250,7 +281,6 @@ class Scanner {
     this.pos++;
     this.skipWs();
     let seen = 0;
-    let id = '';
     let timestamp = 0;
     let message: Buffer | undefined;
     for (;;) {
@@ -263,8 +293,7 @@ class Scanner {
         seen |= Seen.id;
         this.pos = i + 4;
         this.colon();
-        id = this.string();
-        if (id.length === 0 || id.length > MAX_EVENT_ID_LENGTH) throw FALLBACK;
+        this.eventId();
       } else if (k === 0x74 && this.matches(TIMESTAMP, i + 1)) {
         if (seen & Seen.timestamp) throw FALLBACK;
         seen |= Seen.timestamp;
@@ -276,7 +305,7 @@ class Scanner {
         seen |= Seen.message;
         this.pos = i + 1 + MESSAGE.length;
         this.colon();
-        message = this.message();
+        message = this.eventMessage((seen & Seen.timestamp) !== 0, timestamp);
       } else {
         throw FALLBACK;
       }
@@ -289,7 +318,16 @@ class Scanner {
       this.skipWs();
     }
     if (seen !== Seen.all) throw FALLBACK;
-    return { id, timestamp, message: message as Buffer };
+    return this.endEvent(timestamp, message);
+  }
+
+  /** Reads an event's message; `timestamp` is the event's when `hasTimestamp` (it came first). */
+  eventMessage(_hasTimestamp: boolean, _timestamp: number): Buffer | undefined {
+    return this.message();
+  }
+
+  endEvent(timestamp: number, message: Buffer | undefined): LogEvent {
+    return { id: this.idString(), timestamp, message: message as Buffer };
   }
 
   /**
@@ -318,6 +356,27 @@ class Scanner {
 
   /** A message string as bytes: a view of the input without escapes, decoded otherwise. */
   message(): Buffer {
+    const start = this.pos + 1;
+    const end = this.plainEnd();
+    if (end < 0) return this.escaped(start);
+    this.pos = end + 1;
+    return this.buf.subarray(start, end);
+  }
+
+  /** A message string decoded (copied) into `out` at `o`; returns the end in `out`. */
+  messageInto(out: Buffer, o: number): number {
+    const start = this.pos + 1;
+    const end = this.plainEnd();
+    if (end < 0) return this.escapedInto(out, o, start);
+    this.pos = end + 1;
+    return o + this.buf.copy(out, o, start, end);
+  }
+
+  /**
+   * At a string's opening quote: the index of its closing quote when it has no escapes (its bytes
+   * are then the string), or -1 when it has escapes. Raw control characters fall back.
+   */
+  plainEnd(): number {
     const b = this.buf;
     if (b[this.pos] !== QUOTE) throw FALLBACK;
     const start = this.pos + 1;
@@ -329,10 +388,9 @@ class Scanner {
       if (bs === -1) bs = b.length;
       this.nextBackslash = bs;
     }
-    if (bs < end) return this.escaped(start);
+    if (bs < end) return -1;
     if (this.hasControl(start, end)) throw FALLBACK;
-    this.pos = end + 1;
-    return b.subarray(start, end);
+    return end;
   }
 
   /** True when a byte in [start, end) is below 0x20 (JSON forbids raw control characters). */
@@ -361,14 +419,22 @@ class Scanner {
 
   /** Decodes a message with escapes into the arena; `start` is just after the opening quote. */
   escaped(start: number): Buffer {
-    const b = this.buf;
     let out = this.arena;
     if (out === undefined) {
-      out = Buffer.allocUnsafe(b.length);
+      out = Buffer.allocUnsafe(this.buf.length);
       this.arena = out;
     }
     const first = this.arenaPos;
-    let o = first;
+    this.arenaPos = this.escapedInto(out, first, start);
+    return out.subarray(first, this.arenaPos);
+  }
+
+  /**
+   * Decodes a string with escapes into `out` at `o` (it needs at most the string's raw length);
+   * `start` is just after the opening quote. Returns the end in `out`; `pos` moves past the quote.
+   */
+  escapedInto(out: Buffer, o: number, start: number): number {
+    const b = this.buf;
     let i = start;
     for (;;) {
       // Copy the run of ordinary bytes; a table lookup per byte is the cheapest test in V8 (runs
@@ -427,8 +493,7 @@ class Scanner {
       }
     }
     this.pos = i + 1;
-    this.arenaPos = o;
-    return out.subarray(first, o);
+    return o;
   }
 }
 

@@ -33,9 +33,13 @@ export { MAX_EVENT_ID_LENGTH } from './cloudwatch-logs-fast.js';
  * (`policyLevel`, `extractedFields`, …) are accepted and ignored.
  */
 export function decodeCloudWatchLogsData(data: string, maxDecompressedBytes: number): SubscriptionPayload {
+  return decodeSubscriptionEnvelope(envelopeBytesOf(data, maxDecompressedBytes));
+}
+
+/** `awslogs.data` → the envelope's JSON bytes: strict base64, then gunzip (capped). */
+export function envelopeBytesOf(data: string, maxDecompressedBytes: number): Buffer {
   const gz = decodeBase64Strict(data, 'awslogs.data');
-  const json = gunzipCapped(gz, maxDecompressedBytes, 'awslogs.data');
-  return decodeSubscriptionEnvelope(json);
+  return gunzipCapped(gz, maxDecompressedBytes, 'awslogs.data');
 }
 
 /**
