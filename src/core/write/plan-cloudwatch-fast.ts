@@ -37,8 +37,12 @@ export function planCloudWatchFast(
   }
   const { count, groups } = scanner;
   if (count === 0 || count !== payload.logEvents.length) return undefined;
-  const firstId = scanner.idString(scanner.firstIdStart, scanner.firstIdEnd, scanner.firstIdAscii);
-  const lastId = scanner.idString(scanner.lastIdStart, scanner.lastIdEnd, scanner.lastIdAscii);
+  // The payload's first event opened the first group; its last event is the last of the group it
+  // went to (the scanner's current group).
+  const first = groups[0] as Group;
+  const last = scanner.current as Group;
+  const firstId = scanner.idString(first.firstIdStart, first.firstIdEnd, first.firstIdAscii);
+  const lastId = scanner.idString(last.lastIdStart, last.lastIdEnd, last.lastIdAscii);
   const { owner, logGroup, logStream } = payload;
   const unitId = unitIdOf('cwl', [owner, logGroup, logStream, firstId, lastId, count]);
   const values = { logGroup, logStream, owner };
@@ -108,13 +112,8 @@ const NO_EVENT = {} as LogEvent;
 class FramingScanner extends Scanner {
   readonly groups: Group[] = [];
   count = 0;
+  /** The group of the event being read (after the payload: of its last event). */
   current: Group | undefined;
-  firstIdStart = 0;
-  firstIdEnd = 0;
-  firstIdAscii = true;
-  lastIdStart = 0;
-  lastIdEnd = 0;
-  lastIdAscii = true;
 
   constructor(
     json: Buffer,
@@ -146,14 +145,6 @@ class FramingScanner extends Scanner {
     g.lastIdEnd = idEnd;
     g.lastIdAscii = idAscii;
     g.count++;
-    if (this.count === 0) {
-      this.firstIdStart = idStart;
-      this.firstIdEnd = idEnd;
-      this.firstIdAscii = idAscii;
-    }
-    this.lastIdStart = idStart;
-    this.lastIdEnd = idEnd;
-    this.lastIdAscii = idAscii;
     this.count++;
     return NO_EVENT;
   }
