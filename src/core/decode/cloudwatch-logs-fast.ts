@@ -33,7 +33,7 @@ export function decodeEnvelopeFast(json: Buffer): SubscriptionPayload | undefine
   }
 }
 
-/** Thrown (never escapes this module) when the input is not of the shape the fast path reads. */
+/** Thrown when the input is not of the shape the fast paths read; never escapes them (they catch it). */
 export const FALLBACK = Symbol('fallback');
 
 const QUOTE = 0x22;
