@@ -232,39 +232,27 @@ export class Scanner {
 
   /** An array of strings (`subscriptionFilters`). */
   strings(): string[] {
-    const b = this.buf;
-    if (b[this.pos] !== 0x5b) throw FALLBACK;
-    this.pos++;
-    this.skipWs();
-    const out: string[] = [];
-    if (b[this.pos] === 0x5d) {
-      this.pos++;
-      return out;
-    }
-    for (;;) {
-      out.push(this.string());
-      this.skipWs();
-      const c = b[this.pos];
-      this.pos++;
-      if (c === 0x5d) return out;
-      if (c !== COMMA) throw FALLBACK;
-      this.skipWs();
-    }
+    return this.array(() => this.string());
   }
 
   /** The `logEvents` array. */
   events(): LogEvent[] {
+    return this.array(() => this.event());
+  }
+
+  /** A JSON array whose items `item` reads (JSON whitespace allowed around them). */
+  array<T>(item: () => T): T[] {
     const b = this.buf;
     if (b[this.pos] !== 0x5b) throw FALLBACK;
     this.pos++;
     this.skipWs();
-    const out: LogEvent[] = [];
+    const out: T[] = [];
     if (b[this.pos] === 0x5d) {
       this.pos++;
       return out;
     }
     for (;;) {
-      out.push(this.event());
+      out.push(item());
       this.skipWs();
       const c = b[this.pos];
       this.pos++;
