@@ -12,6 +12,7 @@ import { silentLogger } from '../src/observability/logger.js';
 import { gunzipBody } from '../src/receiver/body.js';
 import { requestPins } from '../src/receiver/request-pins.js';
 import { deliverFirehoseRequest } from '../src/receiver/service.js';
+import { gitDescription } from './machine.js';
 import {
   type BodySetIndex,
   type BodySpec,
@@ -341,16 +342,8 @@ async function main(): Promise<void> {
   }
   rmSync(base, { recursive: true, force: true });
 
-  const git = (...a: string[]): string => {
-    try {
-      return execFileSync('git', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return '?';
-    }
-  };
-  const dirty = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).length;
   const out = [
-    `### ${new Date().toISOString().slice(0, 10)} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${process.platform} ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, dir ${values.dir}, commit ${git('rev-parse', '--short', 'HEAD')}${dirty > 0 ? ` + ${dirty} uncommitted change(s) under src/` : ''}; receiver and floor pinned to core 0, autocannon to core 1: ${pinned ? 'yes' : 'no (taskset missing or 1 core)'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    `### ${new Date().toISOString().slice(0, 10)} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${process.platform} ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, dir ${values.dir}, ${gitDescription()}; receiver and floor pinned to core 0, autocannon to core 1: ${pinned ? 'yes' : 'no (taskset missing or 1 core)'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
     '',
     throughputTable(rows),
     '',
