@@ -16,30 +16,59 @@ export async function waitFor(promises: Promise<void>[], timeoutMs: number): Pro
   clearTimeout(t);
 }
 
-/** Reads the body, failing with RECEIVER_BODY_TOO_LARGE as soon as it passes `maxBytes`. */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/**
+ * Reads the body, failing with RECEIVER_BODY_TOO_LARGE as soon as it passes `maxBytes`, and with
+ * RECEIVER_CLIENT_GONE (or `signal.reason`) when the request is destroyed before its end: the
+ * client hung up, or Node answered 408. It settles in every case, including a request that was
+ * destroyed before this was called (its 'close' has already fired, so listening for it alone would
+ * wait forever: issue 11, item 1).
+ */
+export function readBody(req: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const fail = (err: unknown) => {
+      cleanup();
+      reject(err);
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        req.off('data', onData);
         req.pause();
-        reject(
-          new EfsinkError(ReceiverErrorCode.bodyTooLarge, `body exceeds the limit of ${maxBytes} bytes`),
-        );
+        fail(new EfsinkError(ReceiverErrorCode.bodyTooLarge, `body exceeds the limit of ${maxBytes} bytes`));
         return;
       }
       chunks.push(chunk);
     };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) =>
+      fail(clientGone(`the request failed while its body was read (${err.message})`));
+    const onClose = () => fail(clientGone('the client went away before the body ended'));
+    const onAbort = () => fail(signal.reason);
+    if (signal.aborted) return fail(signal.reason);
+    if (req.destroyed) return fail(clientGone('the client went away before the body was read'));
     req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks, size)));
-    req.once('error', reject);
-    req.once('aborted', () =>
-      reject(new EfsinkError(ReceiverErrorCode.badRequest, 'client aborted the request')),
-    );
+    req.once('end', onEnd);
+    req.once('error', onError);
+    // 'close' after 'end' is normal; 'end' has already settled and removed this listener by then.
+    req.once('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** RECEIVER_CLIENT_GONE: nobody is left to answer (logged and counted, never sent). */
+export function clientGone(message: string): EfsinkError {
+  return new EfsinkError(ReceiverErrorCode.clientGone, message);
 }
 
 /** Gunzips (every member) off the event loop, capped at `maxBytes` of output. */

@@ -57,19 +57,51 @@ describe('accessKeys', () => {
 });
 
 describe('createSemaphore', () => {
+  const live = new AbortController().signal;
+
   it('admits `limit` holders, queues `maxQueued`, refuses the rest, and hands slots over in order', async () => {
     const s = createSemaphore(1, 1);
-    const first = await s.tryAcquire();
+    const first = await s.acquire(live);
     expect(first).toBeDefined();
-    const second = s.tryAcquire();
+    const second = s.acquire(live);
     expect(s.queued).toBe(1);
-    expect(await s.tryAcquire()).toBeUndefined();
+    expect(await s.acquire(live)).toBeUndefined();
     first?.();
     first?.(); // releasing twice is harmless
     const release2 = await second;
     expect(s.active).toBe(1);
     expect(s.queued).toBe(0);
     release2?.();
+    expect(s.active).toBe(0);
+  });
+
+  it('drops a waiter whose signal aborts, so the slot goes to the next one still waiting', async () => {
+    const s = createSemaphore(1, 2);
+    const first = await s.acquire(live);
+    const gone = new AbortController();
+    const abandoned = s.acquire(gone.signal);
+    const next = s.acquire(live);
+    expect(s.queued).toBe(2);
+    gone.abort(new Error('client went away'));
+    await expect(abandoned).rejects.toThrow('client went away');
+    expect(s.queued).toBe(1);
+    first?.();
+    const release = await next;
+    expect(s.active).toBe(1);
+    release?.();
+    expect(s.active).toBe(0);
+    expect(s.queued).toBe(0);
+  });
+
+  it('refuses an already aborted signal without taking a slot or a queue place', async () => {
+    const s = createSemaphore(1, 1);
+    const aborted = AbortSignal.abort(new Error('gone'));
+    await expect(s.acquire(aborted)).rejects.toThrow('gone');
+    expect(s.active).toBe(0);
+    const held = await s.acquire(live);
+    await expect(s.acquire(aborted)).rejects.toThrow('gone');
+    expect(s.queued).toBe(0);
+    held?.();
     expect(s.active).toBe(0);
   });
 });

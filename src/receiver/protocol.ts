@@ -9,6 +9,11 @@ export const ReceiverErrorCode = {
   overloaded: 'RECEIVER_OVERLOADED',
   shuttingDown: 'RECEIVER_SHUTTING_DOWN',
   writeFailed: 'RECEIVER_WRITE_FAILED',
+  /**
+   * The client hung up (or Node answered 408 and closed the connection) before the request was read
+   * in full. Nothing is sent (nobody is listening) and nothing was written; counted in the metrics.
+   */
+  clientGone: 'RECEIVER_CLIENT_GONE',
 } as const;
 
 /**
@@ -34,6 +39,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   RECEIVER_OVERLOADED: 503,
   RECEIVER_SHUTTING_DOWN: 503,
   RECEIVER_WRITE_FAILED: 500,
+  // Never sent (the client is gone): nginx's "client closed request", so the metrics tell it apart.
+  RECEIVER_CLIENT_GONE: 499,
 };
 
 /** The status for an error code; anything unlisted (file-system errors, bugs) is a 500. */

@@ -2,11 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ReceiverConfig } from '../config/receiver-config.js';
 import type { SinkConfig } from '../config/sink-config.js';
+import { EfsinkError } from '../core/errors.js';
 import type { Sink } from '../io/sink.js';
 import type { Logger } from '../observability/logger.js';
 import { assemblerLoop } from './assembler-loop.js';
 import { accessKeys } from './auth.js';
-import { gunzipBody, readBody, waitFor } from './body.js';
+import { clientGone, gunzipBody, readBody, waitFor } from './body.js';
 import { FirehoseHeader, HEALTH_PATH, METRICS_PATH } from './constants.js';
 import { createReceiverMetrics, type ReceiverMetrics } from './metrics.js';
 import { codeOf, headerValue, type ProtocolResponse, ReceiverErrorCode, respond } from './protocol.js';
@@ -57,7 +58,13 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
   const pins = requestPins(sink.layout);
   const inFlight = new Set<Promise<void>>();
   const landing = new Map<string, Promise<DeliveryOutcome>>();
+  /** Requests waiting for a slot: shutdown answers them 503 at once instead of reading them. */
+  const waitingForSlot = new Set<AbortController>();
   let draining = false;
+  const gauges = () => {
+    metrics.inFlight.set(semaphore.active);
+    metrics.queued.set(semaphore.queued);
+  };
 
   const send = (res: ServerResponse, r: ProtocolResponse, started: bigint, code: string, close: boolean) => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -76,7 +83,9 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
   const handleFirehose = async (req: IncomingMessage, res: ServerResponse, started: bigint) => {
     const requestId = headerValue(req.headers[FirehoseHeader.requestId]) ?? '';
     const reject = (code: string, message: string, close = false) => {
-      log.warn({ requestId, code, err: message }, 'request rejected');
+      if (code === ReceiverErrorCode.clientGone)
+        log.info({ requestId, code, err: message }, 'client went away');
+      else log.warn({ requestId, code, err: message }, 'request rejected');
       send(res, respond(requestId, now(), { code, message }), started, code, close);
     };
     // Everything that can be decided from the headers is decided before reading the body; those
@@ -104,8 +113,27 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         true,
       );
     }
-    const release = await semaphore.tryAcquire();
-    metrics.queued.set(semaphore.queued);
+    // Aborted when the client goes away (or Node answers 408 and closes the connection), and, while
+    // the request waits for a slot, when the receiver starts draining. Listened for from here on,
+    // before the request can queue, so no state of the request misses it (issue 11, item 1).
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) abort.abort(clientGone('the client went away before the answer'));
+    };
+    res.once('close', onClose);
+    if (req.destroyed || res.destroyed) onClose();
+    waitingForSlot.add(abort);
+    let release: (() => void) | undefined;
+    try {
+      const acquired = semaphore.acquire(abort.signal);
+      gauges();
+      release = await acquired;
+    } catch (err) {
+      return reject(codeOf(err), (err as Error).message, true);
+    } finally {
+      waitingForSlot.delete(abort);
+      gauges();
+    }
     if (release === undefined) {
       return reject(
         ReceiverErrorCode.overloaded,
@@ -113,9 +141,8 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         true,
       );
     }
-    metrics.inFlight.set(semaphore.active);
     try {
-      const raw = await readBody(req, config.maxBodyBytes);
+      const raw = await readBody(req, config.maxBodyBytes, abort.signal);
       const body = encoding === 'gzip' ? await gunzipBody(raw, config.maxBodyBytes) : raw;
       const outcome = await landOnce(requestId, headerValue(req.headers[FirehoseHeader.sourceArn]), body);
       if (outcome.duplicate) metrics.duplicates.inc();
@@ -145,9 +172,9 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         reject(code, message, code === ReceiverErrorCode.bodyTooLarge);
       }
     } finally {
+      res.off('close', onClose);
       release();
-      metrics.inFlight.set(semaphore.active);
-      metrics.queued.set(semaphore.queued);
+      gauges();
     }
   };
 
@@ -254,7 +281,12 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     close() {
       closing ??= (async () => {
         draining = true;
-        log.info({ inFlight: inFlight.size }, 'draining');
+        log.info({ inFlight: inFlight.size, queued: waitingForSlot.size }, 'draining');
+        for (const waiting of waitingForSlot) {
+          waiting.abort(
+            new EfsinkError(ReceiverErrorCode.shuttingDown, 'the receiver is shutting down; retry later'),
+          );
+        }
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await waitFor([...inFlight], config.shutdownTimeoutSeconds * 1000);
