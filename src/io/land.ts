@@ -1,9 +1,9 @@
-import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { UnitPlan } from '../core/write/plan-segments.js';
 import { encodeSegmentHeader } from '../core/write/segment-file.js';
 import { fsyncDir, renameCreatingDir, writeTemp } from './durable-file.js';
 import { isGone } from './errors.js';
+import { fs, nameErrno } from './fs-port.js';
 import type { RootLayout } from './layout.js';
 
 export interface LandResult {
@@ -22,6 +22,16 @@ export interface LandResult {
  * travels in its header (ADR 0007), so it is durable exactly when the segment is.
  */
 export async function landUnit(layout: RootLayout, plan: UnitPlan): Promise<LandResult> {
+  try {
+    return await landSegments(layout, plan);
+  } catch (err) {
+    // Adapters turn a file-system error into `FS_<errno>` (the source then retries); name the
+    // errnos Node 20 cannot (EDQUOT, ESTALE), including those from file-handle calls.
+    throw nameErrno(err);
+  }
+}
+
+async function landSegments(layout: RootLayout, plan: UnitPlan): Promise<LandResult> {
   let landed = 0;
   let alreadyPresent = 0;
   let bytes = 0;
@@ -43,7 +53,7 @@ export async function landUnit(layout: RootLayout, plan: UnitPlan): Promise<Land
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    await fs.stat(path);
     return true;
   } catch (err) {
     if (isGone(err)) return false;
