@@ -38,6 +38,12 @@ async function landSegments(layout: RootLayout, plan: UnitPlan): Promise<LandRes
   for (const seg of plan.segments) {
     const target = join(layout.segments, seg.relPath, seg.name);
     if (await exists(target)) {
+      // A redelivery: the segment is there, but the rename that made it may not be durable yet (its
+      // writer may have crashed, or failed, between rename and the directory fsync; on a local disk
+      // the entry can still be lost). fsync(2): "Calling fsync() does not necessarily ensure that the
+      // entry in the directory containing the file has also reached disk" — so fsync the directory
+      // before acknowledging (issue 11 item 7).
+      await fsyncDir(dirname(target));
       alreadyPresent++;
       continue;
     }
