@@ -14,6 +14,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../src/config/env-names.js';
+import {
+  DEFAULT_LOAD_BALANCER_IDLE_TIMEOUT_SECONDS,
+  keepAliveTimeoutSecondsFor,
+} from '../../src/config/receiver-config.js';
+import { RECEIVER_ENV } from '../../src/config/receiver-env-names.js';
 import type { AccessLogsTarget } from './access-logs.js';
 import {
   createFirehoseErrorLogging,
@@ -128,6 +133,13 @@ export interface FirehoseHttpEndpointToEfsProps extends EfsTargetProps, EfsinkAl
    */
   readonly loadBalancerAccessLogs?: AccessLogsTarget;
   /**
+   * Idle timeout of the load balancer (1-4000 s). Firehose allows 3 minutes for an answer. The
+   * receiver's keep-alive timeout is set above it (`EFSINK_KEEP_ALIVE_TIMEOUT_SECONDS`), so the load
+   * balancer never reuses a connection the receiver has closed (that would be a 502).
+   * @default Duration.seconds(180)
+   */
+  readonly idleTimeout?: Duration;
+  /**
    * Port the receiver listens on inside the container.
    * @default 8080
    */
@@ -205,12 +217,14 @@ export class FirehoseHttpEndpointToEfs extends Construct {
     const bufferingInterval = props.bufferingInterval ?? Duration.seconds(60);
     const bufferingSizeMiB = props.bufferingSizeMiB ?? 5;
     const retryDuration = props.retryDuration ?? Duration.hours(1);
+    const idleTimeout = props.idleTimeout ?? Duration.seconds(DEFAULT_LOAD_BALANCER_IDLE_TIMEOUT_SECONDS);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     validateDomainName(this, props.domainName);
     validateRange(this, 'containerPort', containerPort, 1, 65_535);
     validateDurationSeconds(this, 'bufferingInterval', bufferingInterval, 0, 900);
     validateRange(this, 'bufferingSizeMiB', bufferingSizeMiB, 1, 64, ' MiB');
     validateDurationSeconds(this, 'retryDuration', retryDuration, 0, 7200);
+    validateDurationSeconds(this, 'idleTimeout', idleTimeout, 1, 4000);
     validateRange(this, 'desiredCount', props.desiredCount, 0, 1000);
     this.deliveryStreamName = resolveDeliveryStreamName(this, props.deliveryStreamName);
     this.endpointUrl = `https://${props.domainName}/`;
@@ -268,7 +282,12 @@ export class FirehoseHttpEndpointToEfs extends Construct {
         ...(props.command ?? ['serve', '--root', this.efs.mountPath, '--port', String(containerPort)]),
       ],
       portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
-      environment: { [ENV.root]: this.efs.mountPath, ...props.environment },
+      environment: {
+        [ENV.root]: this.efs.mountPath,
+        // Derived from the load balancer's idle timeout, so the load balancer closes idle connections first.
+        [RECEIVER_ENV.keepAliveTimeoutSeconds]: String(keepAliveTimeoutSecondsFor(idleTimeout.toSeconds())),
+        ...props.environment,
+      },
       secrets: {
         [ACCESS_KEY_ENV]: ecs.Secret.fromSecretsManager(this.accessKeySecret, ACCESS_KEY_SECRET_FIELD),
       },
@@ -348,7 +367,7 @@ export class FirehoseHttpEndpointToEfs extends Construct {
       vpcSubnets: props.loadBalancerSubnets ?? { subnetType: ec2.SubnetType.PUBLIC },
       dropInvalidHeaderFields: true,
       // Firehose allows 3 minutes for a response; the receiver answers after fsync.
-      idleTimeout: Duration.seconds(180),
+      idleTimeout,
     });
     if (props.loadBalancerAccessLogs !== undefined) {
       this.loadBalancer.logAccessLogs(

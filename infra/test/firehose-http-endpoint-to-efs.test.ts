@@ -1,8 +1,10 @@
+import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { describe, expect, test } from 'vitest';
+import { receiverConfigFromEnv } from '../../src/config/receiver-config.js';
 import type { ConstructConfigError } from '../lib/errors.js';
 import {
   FirehoseHttpEndpointToEfs,
@@ -104,7 +106,7 @@ describe('FirehoseHttpEndpointToEfs', () => {
         Match.objectLike({
           Command: ['serve', '--root', '/mnt/efsink', '--port', '8080'],
           MountPoints: [{ ContainerPath: '/mnt/efsink', SourceVolume: 'efs', ReadOnly: false }],
-          Environment: [{ Name: 'EFSINK_ROOT', Value: '/mnt/efsink' }],
+          Environment: Match.arrayWith([{ Name: 'EFSINK_ROOT', Value: '/mnt/efsink' }]),
           Secrets: [Match.objectLike({ Name: 'EFSINK_ACCESS_KEY' })],
         }),
       ],
@@ -180,5 +182,38 @@ describe('FirehoseHttpEndpointToEfs', () => {
 
   test('fails when the HTTP buffer is over 64 MiB', () => {
     expect(() => build({ bufferingSizeMiB: 65 })).toThrowError(expectCode('VALUE_OUT_OF_RANGE'));
+  });
+
+  test.each([
+    ['the default', undefined, 180],
+    ['a custom idle timeout', Duration.seconds(600), 600],
+  ] as const)(
+    'gives the receiver a keep-alive timeout longer than the load balancer idle timeout (%s)',
+    (_n, idleTimeout, idleSeconds) => {
+      const { template } = build(idleTimeout === undefined ? {} : { idleTimeout });
+      const lb = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))[0] as {
+        Properties: { LoadBalancerAttributes: { Key: string; Value: string }[] };
+      };
+      const idle = lb.Properties.LoadBalancerAttributes.find((a) => a.Key === 'idle_timeout.timeout_seconds');
+      expect(Number(idle?.Value)).toBe(idleSeconds);
+      const task = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0] as {
+        Properties: { ContainerDefinitions: { Environment: { Name: string; Value: string }[] }[] };
+      };
+      const env = task.Properties.ContainerDefinitions[0]?.Environment ?? [];
+      const keepAlive = env.find((e) => e.Name === 'EFSINK_KEEP_ALIVE_TIMEOUT_SECONDS');
+      expect(Number(keepAlive?.Value)).toBeGreaterThan(idleSeconds);
+      // What the receiver does with it: the same loader `efsink serve` uses.
+      const config = receiverConfigFromEnv({
+        EFSINK_ACCESS_KEY: 'k',
+        EFSINK_KEEP_ALIVE_TIMEOUT_SECONDS: keepAlive?.Value,
+      });
+      expect(config.keepAliveTimeoutSeconds).toBeGreaterThan(idleSeconds);
+    },
+  );
+
+  test('fails when the idle timeout is outside 1-4000 s', () => {
+    expect(() => build({ idleTimeout: Duration.seconds(4001) })).toThrowError(
+      expectCode('VALUE_OUT_OF_RANGE'),
+    );
   });
 });

@@ -9,6 +9,23 @@ z.config(en());
 const MiB = 1024 * 1024;
 
 /**
+ * The idle timeout the `FirehoseHttpEndpointToEfs` construct gives its load balancer by default:
+ * Firehose allows 3 minutes for an answer, and the ALB must not cut a connection that waits for one.
+ */
+export const DEFAULT_LOAD_BALANCER_IDLE_TIMEOUT_SECONDS = 180;
+
+/**
+ * The receiver's keep-alive timeout for a load balancer idle timeout: longer, so the load balancer
+ * always closes an idle connection first. Otherwise the ALB can send a request on a connection the
+ * receiver is closing and answer 502 (Elastic Load Balancing, "Application Load Balancers":
+ * "we recommend that you configure the idle timeout of your application to be larger than the idle
+ * timeout configured for the load balancer"). The construct and the receiver's default both use it.
+ */
+export function keepAliveTimeoutSecondsFor(loadBalancerIdleTimeoutSeconds: number): number {
+  return loadBalancerIdleTimeoutSeconds + 5;
+}
+
+/**
  * Settings of `efsink serve` beyond the sink's. One strict schema (unknown keys rejected), loaded
  * once at start-up from flags and environment.
  */
@@ -39,6 +56,14 @@ export const ReceiverConfigSchema = z.strictObject({
   assembleIntervalSeconds: z._default(z.number().check(z.minimum(0), z.maximum(3600)), 5),
   /** Whole-request deadline (slow clients get 408); Firehose itself waits 3 minutes. @default 120 */
   requestTimeoutSeconds: z._default(z.int().check(z.minimum(1), z.maximum(600)), 120),
+  /**
+   * How long an idle keep-alive connection stays open. Must exceed the idle timeout of the load
+   * balancer in front (issue 11, item 2). @default 185 (the construct's ALB idle timeout, 180, + 5)
+   */
+  keepAliveTimeoutSeconds: z._default(
+    z.int().check(z.minimum(1), z.maximum(4100)),
+    keepAliveTimeoutSecondsFor(DEFAULT_LOAD_BALANCER_IDLE_TIMEOUT_SECONDS),
+  ),
   /** How long SIGTERM waits for in-flight requests before closing connections. @default 60 */
   shutdownTimeoutSeconds: z._default(z.int().check(z.minimum(0), z.maximum(3600)), 60),
 });
@@ -99,6 +124,7 @@ export function receiverConfigFromEnv(
   set('assembleIntervalSeconds', num(env[RECEIVER_ENV.assembleIntervalSeconds]));
   set('requestTimeoutSeconds', num(env[RECEIVER_ENV.requestTimeoutSeconds]));
   set('shutdownTimeoutSeconds', num(env[RECEIVER_ENV.shutdownTimeoutSeconds]));
+  set('keepAliveTimeoutSeconds', num(env[RECEIVER_ENV.keepAliveTimeoutSeconds]));
   for (const [k, v] of Object.entries(overrides)) set(k, v);
   return loadReceiverConfig(input);
 }

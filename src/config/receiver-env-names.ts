@@ -19,5 +19,7 @@ export const RECEIVER_ENV = {
   assembleIntervalSeconds: 'EFSINK_ASSEMBLE_INTERVAL_SECONDS',
   requestTimeoutSeconds: 'EFSINK_REQUEST_TIMEOUT_SECONDS',
   shutdownTimeoutSeconds: 'EFSINK_SHUTDOWN_TIMEOUT_SECONDS',
+  /** Idle keep-alive timeout (`--keep-alive-timeout-seconds`); the construct sets it above the ALB's idle timeout. */
+  keepAliveTimeoutSeconds: 'EFSINK_KEEP_ALIVE_TIMEOUT_SECONDS',
   logLevel: 'EFSINK_LOG_LEVEL',
 } as const;

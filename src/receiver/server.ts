@@ -20,8 +20,6 @@ import { type DeliveryOutcome, deliverFirehoseRequest } from './service.js';
  * to 50 × (256 + 1024) characters; Node's default limit (16 KiB) would reject such requests.
  */
 const MAX_HEADER_BYTES = 128 * 1024;
-/** Longer than an ALB's default idle timeout (60 s), so the load balancer closes first. */
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface ReceiverDeps {
   readonly config: ReceiverConfig;
@@ -249,7 +247,12 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     },
     onRequest,
   );
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Longer than the load balancer's idle timeout, so the load balancer closes an idle connection
+  // first (config: keepAliveTimeoutSecondsFor). headersTimeout need not be: in Node 20 and 22 it
+  // bounds the headers of a request once its first byte arrived, not an idle keep-alive connection
+  // (measured: a connection idle 2.5 s with headersTimeout 1 s and keepAliveTimeout 4 s was served;
+  // test/integration/receiver-faults.test.ts checks it), and Node requires it ≤ requestTimeout.
+  server.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
   server.headersTimeout = Math.min(60_000, config.requestTimeoutSeconds * 1000);
 
   const assembler = assemblerLoop({

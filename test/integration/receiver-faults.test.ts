@@ -1,8 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadReceiverConfig, type ReceiverConfigInput } from '../../src/config/receiver-config.js';
+import {
+  DEFAULT_LOAD_BALANCER_IDLE_TIMEOUT_SECONDS,
+  loadReceiverConfig,
+  type ReceiverConfigInput,
+} from '../../src/config/receiver-config.js';
 import { loadSinkConfig } from '../../src/config/sink-config.js';
 import { createPrng } from '../../src/core/access-log/prng.js';
 import { encodeFirehoseRequest } from '../../src/core/decode/firehose-request.js';
@@ -311,5 +316,50 @@ describe('a queued request whose client goes away never costs the receiver its s
     g.open();
     expect((await within(a, 'A')).status).toBe(200);
     await within(closing, 'shutdown');
+  });
+});
+
+describe('keep-alive: the load balancer, not the receiver, closes idle connections', () => {
+  it('keeps idle connections open longer than the load balancer idle timeout by default', async () => {
+    const { receiver } = await startInProcess({});
+    expect(receiver.server.keepAliveTimeout).toBeGreaterThan(
+      DEFAULT_LOAD_BALANCER_IDLE_TIMEOUT_SECONDS * 1000,
+    );
+    // Node requires headersTimeout <= requestTimeout; it bounds a request's headers, not idle time.
+    expect(receiver.server.headersTimeout).toBeLessThanOrEqual(receiver.server.requestTimeout);
+  });
+
+  it('serves a second request on a connection idle for longer than headersTimeout, and closes it only after keepAliveTimeout', async () => {
+    // Small configured values so the test is short: headersTimeout = requestTimeout = 1 s, keep-alive 3 s.
+    const { url, receiver } = await startInProcess({ requestTimeoutSeconds: 1, keepAliveTimeoutSeconds: 3 });
+    expect(receiver.server.keepAliveTimeout).toBe(3000);
+    const idleMs = receiver.server.headersTimeout + 1000; // past headersTimeout, short of keep-alive
+    expect(idleMs).toBeLessThan(receiver.server.keepAliveTimeout);
+    const u = new URL(url);
+    const socket = connect({ host: u.hostname, port: Number(u.port) });
+    let received = '';
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('latin1');
+    });
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    const send = (id: string) => {
+      const r = rawFirehoseRequest(
+        url,
+        KEY,
+        id,
+        encodeFirehoseRequest({ requestId: id, timestamp: T, records: lines(1, id) }),
+      );
+      socket.write(r.bytes);
+    };
+    const answers = () => received.split('HTTP/1.1 ').slice(1);
+    send('first');
+    await until(() => answers().length === 1, 'the first answer');
+    await new Promise((r) => setTimeout(r, idleMs));
+    expect(socket.destroyed).toBe(false);
+    send('second');
+    await until(() => answers().length === 2, 'the second answer on the same connection');
+    expect(answers().map((a) => a.slice(0, 3))).toEqual(['200', '200']);
+    // The receiver does close an idle connection eventually (after its keep-alive timeout).
+    await within(closed, 'the receiver to close the idle connection');
   });
 });

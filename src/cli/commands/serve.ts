@@ -8,6 +8,7 @@ import { sinkFromFlags } from '../sink-from-flags.js';
 export const SERVE_HELP = `efsink serve --root DIR --access-key KEY [--access-key KEY2 …] [--host 127.0.0.1] [--port 8080]
              [--log-group NAME] [--max-body-bytes N] [--max-concurrent-requests N] [--max-queued-requests N]
              [--assemble-interval-seconds N] [--request-timeout-seconds N] [--shutdown-timeout-seconds N]
+             [--keep-alive-timeout-seconds N]
   Firehose HTTP endpoint receiver: answers 200 only once a request's records are durable under DIR,
   assembles the hourly files every few seconds, /healthz and /metrics (Prometheus). Every flag has an
   EFSINK_* variable (EFSINK_ACCESS_KEY, EFSINK_ACCESS_KEYS='["k1","k2"]', EFSINK_HOST, EFSINK_PORT, …).
@@ -25,6 +26,7 @@ const OPTIONS = {
   'assemble-interval-seconds': { type: 'string' },
   'request-timeout-seconds': { type: 'string' },
   'shutdown-timeout-seconds': { type: 'string' },
+  'keep-alive-timeout-seconds': { type: 'string' },
 } as const;
 
 export async function serveCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
@@ -53,6 +55,7 @@ export async function serveCommand(argv: readonly string[], out: NodeJS.Writable
     assembleIntervalSeconds: intFlag(values['assemble-interval-seconds'], 'assemble-interval-seconds'),
     requestTimeoutSeconds: intFlag(values['request-timeout-seconds'], 'request-timeout-seconds'),
     shutdownTimeoutSeconds: intFlag(values['shutdown-timeout-seconds'], 'shutdown-timeout-seconds'),
+    keepAliveTimeoutSeconds: intFlag(values['keep-alive-timeout-seconds'], 'keep-alive-timeout-seconds'),
   };
   const flagKeys = values['access-key'];
   if (flagKeys !== undefined && flagKeys.length > 0) overrides.accessKeys = flagKeys;
