@@ -239,11 +239,12 @@ describe('a queued request whose client goes away never costs the receiver its s
       'b',
       encodeFirehoseRequest({ requestId: 'b', timestamp: T, records: lines(3, 'b') }),
     );
+    // B's client hangs up once B is seen waiting in the queue.
     const bQueued = until(
       async () => (await metricValue(url, 'efsink_receiver_requests_queued')) === 1,
       'B to queue',
     );
-    const b = sendAndHangUp(url, request, request.bytes.length, 200, 'destroy');
+    const b = sendAndHangUp(url, request, request.bytes.length, bQueued, 'destroy');
     await bQueued;
     expect(await within(b, 'B')).toBe('');
     g.open();

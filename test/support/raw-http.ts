@@ -37,15 +37,15 @@ export function rawFirehoseRequest(
 }
 
 /**
- * Connects, writes the first `cutAt` bytes of `request`, waits `delayMs`, then hangs up the way
- * `hangUp` says. Resolves once the socket is closed, with whatever the server answered before (an
+ * Connects, writes the first `cutAt` bytes of `request`, waits `delayMs` (or until the promise
+ * settles), then hangs up the way `hangUp` says. Resolves once the socket is closed, with whatever the server answered before (an
  * empty string when nothing).
  */
 export function sendAndHangUp(
   url: string,
   request: RawFirehoseRequest,
   cutAt: number,
-  delayMs: number,
+  delayMs: number | Promise<unknown>,
   hangUp: HangUp,
 ): Promise<string> {
   const u = new URL(url);
@@ -60,11 +60,13 @@ export function sendAndHangUp(
     socket.on('close', () => resolve(answer));
     socket.once('connect', () => {
       socket.write(request.bytes.subarray(0, cutAt));
-      setTimeout(() => {
+      const hangUpNow = () => {
         if (hangUp === 'reset') socket.resetAndDestroy();
         else if (hangUp === 'end') socket.end();
         else socket.destroy();
-      }, delayMs);
+      };
+      if (typeof delayMs === 'number') setTimeout(hangUpNow, delayMs);
+      else void delayMs.finally(hangUpNow);
     });
   });
 }
