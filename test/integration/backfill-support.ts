@@ -6,9 +6,11 @@ import type { Pacing } from '../../src/backfill/cloudwatch-source.js';
 import { tokenBucket } from '../../src/backfill/rate-limiter.js';
 import { type VerifyCloudWatchReport, verifyCloudWatch } from '../../src/backfill/verify-cloudwatch.js';
 import { loadSinkConfig, type SinkConfig } from '../../src/config/sink-config.js';
+import { frameEntries } from '../../src/core/write/frame.js';
 import { createSink, type Sink } from '../../src/io/sink.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { CloudWatchLogsServer, StoredLogEvent } from '../support/cloudwatch-logs-server.js';
+import { readOutputs } from '../support/corpus.js';
 
 export const GROUP = '/aws/apigateway/access';
 /** 2025-08-06T13:58:00Z: events run across the 14:00 and 15:00 hour boundaries. */
@@ -106,4 +108,30 @@ export function runVerify(
     partitions,
     maxSamples: 5,
   });
+}
+
+/** Each output file's lines (framed, split at \n), sorted, from the source events it should hold. */
+export function expectedFiles(events: readonly StoredLogEvent[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const e of events) {
+    const d = new Date(e.timestamp);
+    const rel = `aws/apigateway/access/${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCHours()).padStart(2, '0')}.log`;
+    const list = out.get(rel) ?? [];
+    list.push(...splitFramed(frameEntries([Buffer.from(e.message)])));
+    out.set(rel, list);
+  }
+  for (const l of out.values()) l.sort();
+  return out;
+}
+
+function splitFramed(bytes: Buffer): string[] {
+  const t = bytes.toString('latin1');
+  return t.slice(0, -1).split('\n');
+}
+
+export async function actualFiles(root: string): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const [rel, bytes] of await readOutputs(root))
+    out.set(rel.replace(/\//g, '/'), splitFramed(bytes).sort());
+  return out;
 }

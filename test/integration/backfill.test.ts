@@ -19,6 +19,8 @@ import {
 } from '../support/cloudwatch-logs-server.js';
 import { readOutputs } from '../support/corpus.js';
 import {
+  actualFiles,
+  expectedFiles,
   fastPacing,
   GROUP,
   HOUR,
@@ -51,32 +53,6 @@ async function start(options: CloudWatchLogsServerOptions = {}) {
 }
 
 const RANGE = { startMs: T0, endMs: T0 + 3 * HOUR };
-
-/** Each output file's lines (framed, split at \n), sorted, from the source events it should hold. */
-function expectedFiles(events: readonly StoredLogEvent[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const e of events) {
-    const d = new Date(e.timestamp);
-    const rel = `aws/apigateway/access/${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCHours()).padStart(2, '0')}.log`;
-    const list = out.get(rel) ?? [];
-    list.push(...splitFramed(frameEntries([Buffer.from(e.message)])));
-    out.set(rel, list);
-  }
-  for (const l of out.values()) l.sort();
-  return out;
-}
-
-function splitFramed(bytes: Buffer): string[] {
-  const t = bytes.toString('latin1');
-  return t.slice(0, -1).split('\n');
-}
-
-async function actualFiles(root: string): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for (const [rel, bytes] of await readOutputs(root))
-    out.set(rel.replace(/\//g, '/'), splitFramed(bytes).sort());
-  return out;
-}
 
 describe('efsink backfill cloudwatch (real SDK against the in-repo CloudWatch Logs server)', () => {
   it('pages until nextToken is absent, through partial and empty pages, and lands every event once', async () => {

@@ -7,7 +7,7 @@ import {
   planFirehoseObject,
   planFirehoseRequest,
 } from './plan-firehose.js';
-import { unitIdOf } from './plan-segments.js';
+import { planCloudWatchUnit, unitIdOf } from './plan-segments.js';
 
 const template = compilePathTemplate(DEFAULT_PATH_TEMPLATE);
 const T = Date.UTC(2025, 7, 6, 14, 59, 59, 500);
@@ -71,13 +71,42 @@ describe('planFirehoseRequest', () => {
       { logGroup: 'api-access' },
     );
     expect(plan.entryCount).toBe(4);
-    const byPath = Object.fromEntries(plan.segments.map((s) => [s.relPath, s.bytes.toString()]));
-    // Same file for the direct records and the event of the same hour: one segment, request order.
-    expect(byPath).toEqual({
-      'api-access/2025/08/06/14.log': 'direct\ne1\ndirect2\n',
-      'api-access/2025/08/06/15.log': 'e2\n',
+    const segs = plan.segments.map((s) => [
+      s.relPath,
+      s.bytes.toString(),
+      s.meta?.firstEventId,
+      s.meta?.lastEventId,
+    ]);
+    // Direct records: one segment of the request, in request order. The payload: planned as the
+    // CloudWatch path plans it, one segment per hour, each described by its event-id range.
+    expect(segs).toEqual([
+      ['api-access/2025/08/06/14.log', 'direct\ndirect2\n', undefined, undefined],
+      ['api-access/2025/08/06/14.log', 'e1\n', '0', '0'],
+      ['api-access/2025/08/06/15.log', 'e2\n', '1', '1'],
+    ]);
+    expect(new Set(plan.segments.map((s) => s.name)).size).toBe(3);
+  });
+
+  it('plans a CloudWatch payload under the same names, bytes and descriptions as the CloudWatch path', () => {
+    const payload = cwl('DATA_MESSAGE', [
+      [T, 'e1'],
+      [T + 1, 'e2'],
+    ]);
+    if (payload.kind !== 'cloudwatch') throw new Error('unreachable');
+    const viaFirehose = planFirehoseRequest('r', T, [payload], template, { logGroup: 'ignored' });
+    expect(viaFirehose.segments).toEqual(planCloudWatchUnit(payload.payload, template).segments);
+    expect(viaFirehose.segments[0]?.meta).toEqual({
+      v: 1,
+      logGroup: 'api-access',
+      logStream: 'stream',
+      firstEventId: '0',
+      lastEventId: '1',
+      eventCount: 2,
     });
-    expect(new Set(plan.segments.map((s) => s.name)).size).toBe(2);
+    // The same payload twice (in one request, or in a retry with another request id) lands once.
+    const twice = planFirehoseRequest('r2', T, [payload, payload], template, {});
+    expect(twice.segments).toEqual(viaFirehose.segments);
+    expect(twice.entryCount).toBe(2);
   });
 
   it('puts every hour in one file when the template has no time tokens', () => {

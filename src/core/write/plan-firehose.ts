@@ -1,7 +1,14 @@
 import type { FirehoseRecord } from '../decode/firehose-request-records.js';
-import { hourOf, type PathTemplate, renderPath, type TemplateValues } from '../layout/path-template.js';
+import { type PathTemplate, renderPath, type TemplateValues } from '../layout/path-template.js';
 import { frameEntries } from './frame.js';
-import { SEGMENT_SUFFIX, type SegmentPlan, timeKey, type UnitPlan, unitIdOf } from './plan-segments.js';
+import {
+  planCloudWatchUnit,
+  SEGMENT_SUFFIX,
+  type SegmentPlan,
+  timeKey,
+  type UnitPlan,
+  unitIdOf,
+} from './plan-segments.js';
 
 /** Where Firehose data goes when the record itself does not say (direct API Gateway records). */
 export interface FirehoseRouting {
@@ -29,13 +36,19 @@ export function deliveryStreamNameOf(arn: string | undefined): string | undefine
 }
 
 /**
- * Plans one Firehose HTTP endpoint request as ONE unit whose identity is the request id alone:
- * Firehose reuses the id when it retries, so a retry produces the same segment names and landing
- * it again changes nothing. Direct records go to the hour of `timestampMs` (the request timestamp,
- * or the one pinned for this request id by the receiver) under `routing.logGroup`; CloudWatch Logs
- * payloads are unwrapped: each DATA_MESSAGE event is one entry routed by its own log group and
- * timestamp; CONTROL_MESSAGE payloads contribute nothing. Within each output file, entries keep the
- * request's record order.
+ * Plans one Firehose HTTP endpoint request. Direct records form one unit whose identity is the
+ * request id alone: Firehose reuses the id when it retries, so a retry produces the same segment
+ * names and landing it again changes nothing. They go to the hour of `timestampMs` (the request
+ * timestamp, or the one pinned for this request id by the receiver) under `routing.logGroup`, in
+ * request order.
+ *
+ * A CloudWatch Logs payload is planned exactly as the CloudWatch path plans it
+ * (`planCloudWatchUnit`): its own unit (identity from the payload: owner, group, stream, first and
+ * last event id, count), its events routed by their own log group and timestamp, and every segment
+ * described by its event-id range (ADR 0004), so backfill knows these events are on EFS (issue 11,
+ * item 8; ADR 0010). A retried request carries the same payloads, hence the same names; the same
+ * payload delivered twice (in two requests, or twice in one) lands once. CONTROL_MESSAGE payloads
+ * contribute nothing.
  *
  * @example
  * planFirehoseRequest('req-1', 1754488800000, [{ kind: 'raw', bytes }], template, { logGroup: 'api' })
@@ -52,27 +65,27 @@ export function planFirehoseRequest(
   const direct: TemplateValues = { logGroup: routing.logGroup ?? source, source };
   let directPath: string | undefined;
   const routed: RoutedEntry[] = [];
-  const paths = new Map<string, string>();
+  const payloadSegments: SegmentPlan[] = [];
+  const payloadUnits = new Set<string>();
+  let payloadEntries = 0;
   for (const rec of records) {
     if (rec.kind === 'raw') {
       directPath ??= renderPath(template, direct, timestampMs);
       routed.push({ relPath: directPath, timestampMs, bytes: rec.bytes });
       continue;
     }
-    const p = rec.payload;
-    if (p.messageType === 'CONTROL_MESSAGE') continue;
-    const values: TemplateValues = { logGroup: p.logGroup, logStream: p.logStream, owner: p.owner, source };
-    for (const e of p.logEvents) {
-      const cacheKey = `${p.owner}\0${p.logGroup}\0${p.logStream}\0${template.usesTime ? hourOf(e.timestamp) : 0}`;
-      let relPath = paths.get(cacheKey);
-      if (relPath === undefined) {
-        relPath = renderPath(template, values, e.timestamp);
-        paths.set(cacheKey, relPath);
-      }
-      routed.push({ relPath, timestampMs: e.timestamp, bytes: e.message });
-    }
+    const unit = planCloudWatchUnit(rec.payload, template, { source });
+    if (payloadUnits.has(unit.unitId)) continue;
+    payloadUnits.add(unit.unitId);
+    payloadSegments.push(...unit.segments);
+    payloadEntries += unit.entryCount;
   }
-  return planRouted(unitId, routed);
+  const directPlan = planRouted(unitId, routed);
+  return {
+    unitId,
+    segments: [...directPlan.segments, ...payloadSegments],
+    entryCount: directPlan.entryCount + payloadEntries,
+  };
 }
 
 /**

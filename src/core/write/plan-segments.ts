@@ -97,9 +97,14 @@ export function timeKey(timestampMs: number): string {
 /**
  * Plans a CloudWatch Logs subscription payload. Identity: owner + log group + log stream + first
  * and last event id + event count (the same payload redelivered by Lambda's async retries has the
- * same identity). CONTROL_MESSAGE payloads plan no segments.
+ * same identity). CONTROL_MESSAGE payloads plan no segments. `extraValues` fills template tokens the
+ * payload does not carry (`{source}` on the Firehose path).
  */
-export function planCloudWatchUnit(payload: SubscriptionPayload, template: PathTemplate): UnitPlan {
+export function planCloudWatchUnit(
+  payload: SubscriptionPayload,
+  template: PathTemplate,
+  extraValues: TemplateValues = {},
+): UnitPlan {
   const events = payload.logEvents;
   const first = events[0];
   const last = events[events.length - 1];
@@ -115,7 +120,12 @@ export function planCloudWatchUnit(payload: SubscriptionPayload, template: PathT
     return { unitId, segments: [], entryCount: 0 };
   }
   const entries = events.map((e) => ({ timestampMs: e.timestamp, bytes: e.message }));
-  const values = { logGroup: payload.logGroup, logStream: payload.logStream, owner: payload.owner };
+  const values = {
+    ...extraValues,
+    logGroup: payload.logGroup,
+    logStream: payload.logStream,
+    owner: payload.owner,
+  };
   return planUnit(
     unitId,
     entries,
