@@ -73,7 +73,10 @@ describe('efsink serve: counters reach stdout as CloudWatch EMF', () => {
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
     });
-    await until(() => /listening on http:\/\/\S+/.test(stdout), () => gone);
+    await until(
+      () => /listening on http:\/\/\S+/.test(stdout),
+      () => gone,
+    );
     const url = `${/listening on (http:\/\/\S+)/.exec(stdout)?.[1]}/`;
     // Three landed requests (2 + 3 + 4 records), one retry of the first, one bad key, one bad body.
     const first = await sendFirehose({ url, accessKey: KEY, timestamp: T, records: lines(2, 'a') });
@@ -82,7 +85,10 @@ describe('efsink serve: counters reach stdout as CloudWatch EMF', () => {
       (await sendFirehose({ url, accessKey: KEY, timestamp: T, records: lines(3, 'b'), gzip: true })).status,
     ).toBe(200);
     // A periodic publication happens while the receiver runs, not only at shutdown.
-    await until(() => stdout.includes('"_aws"'), () => gone);
+    await until(
+      () => stdout.includes('"_aws"'),
+      () => gone,
+    );
     expect((await sendFirehose({ url, accessKey: KEY, timestamp: T, records: lines(4, 'c') })).status).toBe(
       200,
     );
