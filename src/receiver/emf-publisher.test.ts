@@ -126,7 +126,8 @@ describe('startEmfPublisher', () => {
       }),
       { numRuns: 60 },
     );
-  });
+    // 60 runs of real prom-client registries: generous, as the machine is shared.
+  }, 60_000);
 
   it('publishes on its interval without being asked', async () => {
     const m = createReceiverMetrics();
