@@ -21,5 +21,9 @@ export const RECEIVER_ENV = {
   shutdownTimeoutSeconds: 'EFSINK_SHUTDOWN_TIMEOUT_SECONDS',
   /** Idle keep-alive timeout (`--keep-alive-timeout-seconds`); the construct sets it above the ALB's idle timeout. */
   keepAliveTimeoutSeconds: 'EFSINK_KEEP_ALIVE_TIMEOUT_SECONDS',
+  /** Seconds between EMF metric publications on stdout; 0: at shutdown only (`--emf-interval-seconds`). */
+  emfIntervalSeconds: 'EFSINK_EMF_INTERVAL_SECONDS',
+  /** The EMF `service` dimension value (`--metrics-service`); the CDK construct sets one per receiver. */
+  metricsService: 'EFSINK_METRICS_SERVICE',
   logLevel: 'EFSINK_LOG_LEVEL',
 } as const;
