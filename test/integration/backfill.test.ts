@@ -5,7 +5,6 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeSubscriptionEvent } from '../../src/core/encode/cloudwatch-logs.js';
 import { isEfsinkError } from '../../src/core/errors.js';
-import { frameEntries } from '../../src/core/write/frame.js';
 import { ingestCloudWatchLogsEvent } from '../../src/lambda/cloudwatch-logs.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { noMetrics } from '../../src/observability/metrics.js';
