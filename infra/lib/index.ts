@@ -3,10 +3,11 @@ export * from './cloudwatch-logs-to-efs.js';
 export * from './efs-access.js';
 export * from './efs-assembler.js';
 export {
-  defaultHandlerEntry,
   EFSINK_NODE_MAJOR,
   EFSINK_RUNTIME,
   type EfsinkFunctionOptions,
+  type EfsinkHandlerName,
+  handlerBundleDirectory,
   type EfsinkNodeVersion,
 } from './efsink-function.js';
 export * from './errors.js';
