@@ -7,8 +7,8 @@ export {
   EFSINK_RUNTIME,
   type EfsinkFunctionOptions,
   type EfsinkHandlerName,
-  handlerBundleDirectory,
   type EfsinkNodeVersion,
+  handlerBundleDirectory,
 } from './efsink-function.js';
 export * from './errors.js';
 export * from './firehose-http-endpoint-to-efs.js';

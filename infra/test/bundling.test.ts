@@ -54,7 +54,10 @@ test('deploys the prebuilt handler bundle from dist/lambda/ when no entry is giv
   });
   const template = Template.fromStack(env.stack);
   // THEN the function loads index.handler from an asset that is byte for byte the tested bundle
-  template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs22.x' });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Handler: 'index.handler',
+    Runtime: 'nodejs22.x',
+  });
   const assetDir = env.stack.node.root.node
     .findAll()
     .map((c) => (c as { assetPath?: string }).assetPath)
