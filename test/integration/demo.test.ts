@@ -43,7 +43,9 @@ describe('efsink demo', () => {
     const ports = [...r.stdout.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
     expect(ports.length).toBeGreaterThanOrEqual(4); // demo API, receiver, S3, and the gateway lines
     for (const port of new Set(ports)) expect(await listening(port), `port ${port}`).toBe(false);
-    expect(r.stdout).toMatch(/^ {2}S3 {16}http:\/\/127\.0\.0\.1:\d+ \(local S3-compatible server, in process\)$/m);
+    expect(r.stdout).toMatch(
+      /^ {2}S3 {16}http:\/\/127\.0\.0\.1:\d+ \(local S3-compatible server, in process\)$/m,
+    );
 
     // --root keeps the files the report lists.
     const listed = [...r.stdout.matchAll(/^ {4}(\d\d\.log) /gm)].map((m) => m[1]);
