@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { describeReceived, EfsinkError } from '../../core/errors.js';
 import type { RecordOutcome } from '../../replay/lambda-failures.js';
-import { COMMON_SINK_OPTIONS, intFlag, parseCommandArgs, USAGE } from '../args.js';
+import {
+  COMMON_SINK_OPTIONS,
+  intFlag,
+  parseCommandArgs,
+  requireFlag,
+  SOURCE_OPTIONS,
+  USAGE,
+} from '../args.js';
 import { sinkFromFlags } from '../sink-from-flags.js';
 
 export const REPLAY_HELP = `efsink replay lambda-failures --root DIR [FILE...]
@@ -13,7 +20,16 @@ efsink replay lambda-failures --root DIR --queue URL [--endpoint URL] [--region 
   own code (CloudWatch Logs subscription event, or SQS batch of S3 notifications), so what already
   landed is a no-op. --queue drains the queue, deleting a message only once its payload is durable.
   A record without payload or with another payload is reported with its code; the others land.
-  Exit 0 only when every record landed (or was already there).`;
+  Exit 0 only when every record landed (or was already there).
+
+efsink replay firehose-backup --bucket B --prefix P --root DIR [--endpoint URL] [--region R] [--rate N]
+    [--log-group NAME] [--delivery-stream NAME] [--page-size N] [--max-attempts N] [--no-assemble]
+  Re-lands the records of the Firehose HTTP endpoint's S3 backup (the error records under the
+  stream's failed-data prefix, http-endpoint-failed/ in FirehoseHttpEndpointToEfs) exactly as
+  efsink serve would have: same framing, same routing, the receiver's request-timestamp pin; what
+  the receiver already landed for a request is left out. Pass the receiver's --log-group. An object
+  that is not Firehose error records is refused with its code; the others land. Resumable: rerun the
+  same command after a crash (checkpoint of the last key, as backfill s3).`;
 
 const LAMBDA_OPTIONS = {
   ...COMMON_SINK_OPTIONS,
@@ -27,6 +43,106 @@ const LAMBDA_OPTIONS = {
   'log-group': { type: 'string' },
   'no-assemble': { type: 'boolean' },
 } as const;
+
+const BACKUP_OPTIONS = {
+  ...COMMON_SINK_OPTIONS,
+  bucket: { type: 'string' },
+  prefix: { type: 'string' },
+  ...SOURCE_OPTIONS,
+  'log-group': { type: 'string' },
+  'delivery-stream': { type: 'string' },
+  'page-size': { type: 'string' },
+  'no-assemble': { type: 'boolean' },
+  'progress-interval-ms': { type: 'string' },
+} as const;
+
+async function replayFirehoseBackupCommand(
+  argv: readonly string[],
+  out: NodeJS.WritableStream,
+): Promise<number> {
+  const { values } = parseCommandArgs(argv, BACKUP_OPTIONS, 'replay firehose-backup');
+  const bucket = requireFlag(values.bucket, 'replay firehose-backup: --bucket B is required');
+  const prefix = requireFlag(
+    values.prefix,
+    'replay firehose-backup: --prefix P is required (the backup prefix, for example http-endpoint-failed/)',
+  );
+  const pageSize = intFlag(values['page-size'], 'page-size');
+  if (pageSize !== undefined && (pageSize < 1 || pageSize > 1000))
+    throw new EfsinkError(USAGE, '--page-size must be between 1 and 1000 (ListObjectsV2 MaxKeys)');
+  const { config, sink, log } = sinkFromFlags(values);
+  const { pacingFromFlags, DEFAULT_S3_RATE_PER_SECOND } = await import('./backfill.js');
+  const { backfillS3 } = await import('../../backfill/backfill-s3.js');
+  const { createS3Client } = await import('../../backfill/s3-source.js');
+  const { createProgress } = await import('../../backfill/progress.js');
+  const { replayFirehoseBackupObject } = await import('../../replay/firehose-backup.js');
+  const { requestPins } = await import('../../receiver/request-pins.js');
+  const pacing = pacingFromFlags(values, DEFAULT_S3_RATE_PER_SECOND, log);
+  const progress = createProgress(process.stderr, 'replay', {
+    unit: 'objects',
+    ...(values['progress-interval-ms'] !== undefined
+      ? { intervalMs: intFlag(values['progress-interval-ms'], 'progress-interval-ms') as number }
+      : {}),
+  });
+  const client = createS3Client({ endpoint: values.endpoint, region: values.region });
+  const pins = requestPins(sink.layout);
+  try {
+    const report = await backfillS3({
+      bucket,
+      prefix,
+      logGroup: values['log-group'],
+      config,
+      sink,
+      client,
+      pacing,
+      pageSize,
+      assemble: values['no-assemble'] !== true,
+      log,
+      progress,
+      checkpointKind: 'firehose-backup',
+      ingestObject: (ref, s3) =>
+        replayFirehoseBackupObject(ref, {
+          config,
+          sink,
+          s3,
+          pins,
+          log,
+          logGroup: values['log-group'],
+          deliveryStream: values['delivery-stream'],
+        }),
+    });
+    const c = report.checkpoint;
+    const failed = report.assembly?.failed ?? [];
+    for (const f of c.failed) process.stderr.write(`s3://${bucket}/${f.key}: ${f.code}: ${f.message}\n`);
+    for (const k of report.vanished)
+      process.stderr.write(`s3://${bucket}/${k}: failed earlier and no longer exists; dropped\n`);
+    for (const f of failed) process.stderr.write(`${f.relPath}: ${f.code}: ${f.message}\n`);
+    progress.done(
+      `replay ${report.resumed ? 'resumed and ' : ''}complete: ${c.objectsRead} objects read, ${c.objectsLanded} landed (${c.bytesLanded} bytes), ${c.objectsAlreadyPresent} already on EFS, ${c.failed.length} failed`,
+    );
+    out.write(
+      `${JSON.stringify({
+        objectsRead: c.objectsRead,
+        objectsLanded: c.objectsLanded,
+        objectsAlreadyPresent: c.objectsAlreadyPresent,
+        bytesLanded: c.bytesLanded,
+        recovered: report.recovered,
+        failed: c.failed.map((f) => ({ key: f.key, code: f.code })),
+        ...(report.assembly
+          ? {
+              assembly: {
+                appendedSegments: report.assembly.files.reduce((n, f) => n + f.appendedSegments, 0),
+                duplicateSegments: report.assembly.files.reduce((n, f) => n + f.duplicateSegments, 0),
+                failed: failed.length,
+              },
+            }
+          : {}),
+      })}\n`,
+    );
+    return failed.length === 0 && c.failed.length === 0 ? 0 : 1;
+  } finally {
+    client.destroy();
+  }
+}
 
 const regionOf = (flag: string | undefined) =>
   flag ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -142,6 +258,7 @@ async function readStdin(): Promise<string> {
 
 const SOURCES: Record<string, (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>> = {
   'lambda-failures': replayLambdaFailuresCommand,
+  'firehose-backup': replayFirehoseBackupCommand,
 };
 
 /** `efsink replay lambda-failures|firehose-backup …` */
