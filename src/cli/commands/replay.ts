@@ -1,14 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describeReceived, EfsinkError } from '../../core/errors.js';
 import type { RecordOutcome } from '../../replay/lambda-failures.js';
-import {
-  COMMON_SINK_OPTIONS,
-  intFlag,
-  parseCommandArgs,
-  requireFlag,
-  SOURCE_OPTIONS,
-  USAGE,
-} from '../args.js';
+import { COMMON_SINK_OPTIONS, intFlag, parseCommandArgs, requireFlag, USAGE } from '../args.js';
 import { sinkFromFlags } from '../sink-from-flags.js';
 
 export const REPLAY_HELP = `efsink replay lambda-failures --root DIR [FILE...]
@@ -44,60 +37,27 @@ const LAMBDA_OPTIONS = {
   'no-assemble': { type: 'boolean' },
 } as const;
 
-const BACKUP_OPTIONS = {
-  ...COMMON_SINK_OPTIONS,
-  bucket: { type: 'string' },
-  prefix: { type: 'string' },
-  ...SOURCE_OPTIONS,
-  'log-group': { type: 'string' },
-  'delivery-stream': { type: 'string' },
-  'page-size': { type: 'string' },
-  'no-assemble': { type: 'boolean' },
-  'progress-interval-ms': { type: 'string' },
-} as const;
-
 async function replayFirehoseBackupCommand(
   argv: readonly string[],
   out: NodeJS.WritableStream,
 ): Promise<number> {
-  const { values } = parseCommandArgs(argv, BACKUP_OPTIONS, 'replay firehose-backup');
-  const bucket = requireFlag(values.bucket, 'replay firehose-backup: --bucket B is required');
-  const prefix = requireFlag(
+  // Heavy modules load only for this command (the CLI starts fast for every other one).
+  const { S3_OPTIONS, s3ObjectsCommand } = await import('./backfill.js');
+  const { replayFirehoseBackupObject } = await import('../../replay/firehose-backup.js');
+  const { requestPins } = await import('../../receiver/request-pins.js');
+  const { values } = parseCommandArgs(
+    argv,
+    { ...S3_OPTIONS, 'delivery-stream': { type: 'string' } },
+    'replay firehose-backup',
+  );
+  requireFlag(
     values.prefix,
     'replay firehose-backup: --prefix P is required (the backup prefix, for example http-endpoint-failed/)',
   );
-  const pageSize = intFlag(values['page-size'], 'page-size');
-  if (pageSize !== undefined && (pageSize < 1 || pageSize > 1000))
-    throw new EfsinkError(USAGE, '--page-size must be between 1 and 1000 (ListObjectsV2 MaxKeys)');
-  const { config, sink, log } = sinkFromFlags(values);
-  const { pacingFromFlags, DEFAULT_S3_RATE_PER_SECOND } = await import('./backfill.js');
-  const { backfillS3 } = await import('../../backfill/backfill-s3.js');
-  const { createS3Client } = await import('../../backfill/s3-source.js');
-  const { createProgress } = await import('../../backfill/progress.js');
-  const { replayFirehoseBackupObject } = await import('../../replay/firehose-backup.js');
-  const { requestPins } = await import('../../receiver/request-pins.js');
-  const pacing = pacingFromFlags(values, DEFAULT_S3_RATE_PER_SECOND, log);
-  const progress = createProgress(process.stderr, 'replay', {
-    unit: 'objects',
-    ...(values['progress-interval-ms'] !== undefined
-      ? { intervalMs: intFlag(values['progress-interval-ms'], 'progress-interval-ms') as number }
-      : {}),
-  });
-  const client = createS3Client({ endpoint: values.endpoint, region: values.region });
-  const pins = requestPins(sink.layout);
-  try {
-    const report = await backfillS3({
-      bucket,
-      prefix,
-      logGroup: values['log-group'],
-      config,
-      sink,
-      client,
-      pacing,
-      pageSize,
-      assemble: values['no-assemble'] !== true,
-      log,
-      progress,
+  const { 'delivery-stream': deliveryStream, ...common } = values;
+  return s3ObjectsCommand(common, out, 'replay firehose-backup', ({ config, sink, log }) => {
+    const pins = requestPins(sink.layout);
+    return {
       checkpointKind: 'firehose-backup',
       ingestObject: (ref, s3) =>
         replayFirehoseBackupObject(ref, {
@@ -107,41 +67,10 @@ async function replayFirehoseBackupCommand(
           pins,
           log,
           logGroup: values['log-group'],
-          deliveryStream: values['delivery-stream'],
+          deliveryStream,
         }),
-    });
-    const c = report.checkpoint;
-    const failed = report.assembly?.failed ?? [];
-    for (const f of c.failed) process.stderr.write(`s3://${bucket}/${f.key}: ${f.code}: ${f.message}\n`);
-    for (const k of report.vanished)
-      process.stderr.write(`s3://${bucket}/${k}: failed earlier and no longer exists; dropped\n`);
-    for (const f of failed) process.stderr.write(`${f.relPath}: ${f.code}: ${f.message}\n`);
-    progress.done(
-      `replay ${report.resumed ? 'resumed and ' : ''}complete: ${c.objectsRead} objects read, ${c.objectsLanded} landed (${c.bytesLanded} bytes), ${c.objectsAlreadyPresent} already on EFS, ${c.failed.length} failed`,
-    );
-    out.write(
-      `${JSON.stringify({
-        objectsRead: c.objectsRead,
-        objectsLanded: c.objectsLanded,
-        objectsAlreadyPresent: c.objectsAlreadyPresent,
-        bytesLanded: c.bytesLanded,
-        recovered: report.recovered,
-        failed: c.failed.map((f) => ({ key: f.key, code: f.code })),
-        ...(report.assembly
-          ? {
-              assembly: {
-                appendedSegments: report.assembly.files.reduce((n, f) => n + f.appendedSegments, 0),
-                duplicateSegments: report.assembly.files.reduce((n, f) => n + f.duplicateSegments, 0),
-                failed: failed.length,
-              },
-            }
-          : {}),
-      })}\n`,
-    );
-    return failed.length === 0 && c.failed.length === 0 ? 0 : 1;
-  } finally {
-    client.destroy();
-  }
+    };
+  });
 }
 
 const regionOf = (flag: string | undefined) =>
