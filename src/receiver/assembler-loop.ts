@@ -33,6 +33,7 @@ export function assemblerLoop(deps: {
     running ??= (async () => {
       try {
         const report = await deps.sink.assemble();
+        deps.metrics.oldestUnassembledAge.set(Math.round(report.oldestUnassembledAgeMs / 1000));
         deps.metrics.assemblies.inc({ result: report.failed.length > 0 ? 'failed' : 'ok' });
         await deps.pins.sweep(deps.now(), DEFAULT_PIN_MAX_AGE_MS);
       } catch (err) {
