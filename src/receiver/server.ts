@@ -54,7 +54,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
   const keys = accessKeys(config.accessKeys);
   const semaphore = createSemaphore(config.maxConcurrentRequests, config.maxQueuedRequests);
   const metrics = createReceiverMetrics();
-  const pins = requestPins(sink.layout);
+  const pins = requestPins(sink.layout, { now });
   const inFlight = new Set<Promise<void>>();
   const landing = new Map<string, Promise<DeliveryOutcome>>();
   let draining = false;
