@@ -131,7 +131,12 @@ describe('requestPins', () => {
     // its hour folder.
     const later = requestPins(layout, { now: at });
     clock = T0 + MAX_AGE;
-    expect(await later.sweep(clock, MAX_AGE)).toEqual({ removed: 1, examined: 1, migrated: 0, complete: true });
+    expect(await later.sweep(clock, MAX_AGE)).toEqual({
+      removed: 1,
+      examined: 1,
+      migrated: 0,
+      complete: true,
+    });
     expect(await exists(young)).toBe(false);
   });
 });
