@@ -10,9 +10,13 @@
 # directory it can write. SIGTERM drains in-flight requests and runs a final assembly pass, so give
 # the container a stop timeout longer than EFSINK_SHUTDOWN_TIMEOUT_SECONDS (default 60).
 # Not built in CI here (no Docker on the build machine).
+#
+# NODE_MAJOR is the Node.js major of both stages: 22, the version the tests and CI run on (and the
+# Lambda default); `--build-arg NODE_MAJOR=24` builds on 24, as the constructs' `nodeVersion: 24` does.
+ARG NODE_MAJOR=22
 
 # ---- build: compile TypeScript (dev dependencies needed only here) ----
-FROM node:22-slim AS build
+FROM node:${NODE_MAJOR}-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would run the full build (Lambda bundles, benchmarks) before sources exist.
@@ -22,7 +26,7 @@ COPY src ./src
 RUN npx tsc -p tsconfig.build.json
 
 # ---- runtime: production dependencies + compiled JavaScript only ----
-FROM node:22-slim AS runtime
+FROM node:${NODE_MAJOR}-slim AS runtime
 ENV NODE_ENV=production \
     EFSINK_HOST=0.0.0.0 \
     EFSINK_PORT=8080 \

@@ -161,6 +161,7 @@ export function assemblerProps(
     mountPath: efs.mountPath,
     ...(parent.vpcSubnets === undefined ? {} : { vpcSubnets: parent.vpcSubnets }),
     ...(parent.architecture === undefined ? {} : { architecture: parent.architecture }),
+    ...(parent.nodeVersion === undefined ? {} : { nodeVersion: parent.nodeVersion }),
     ...(parent.logRetention === undefined ? {} : { logRetention: parent.logRetention }),
     ...(parent.pathTemplate === undefined ? {} : { pathTemplate: parent.pathTemplate }),
     ...(parent.segmentRetention === undefined ? {} : { segmentRetention: parent.segmentRetention }),

@@ -14,6 +14,12 @@ import { acknowledgeNag, managedPolicyFinding } from './nag.js';
 /** Settings every efsink function shares; each path construct exposes them in its props. */
 export interface EfsinkFunctionOptions {
   /**
+   * Node.js major version of the Lambda runtime (`nodejs22.x` or `nodejs24.x`). The handlers are
+   * bundled for Node 22 (esbuild target node22), which 24 runs as well; the test suite runs on 22.
+   * @default 22 ({@link EFSINK_NODE_MAJOR}, the version the tests, CI and the container use)
+   */
+  readonly nodeVersion?: EfsinkNodeVersion;
+  /**
    * Instruction set of the functions. The bundles are plain JavaScript, so both work.
    * @default Architecture.ARM_64 (cheaper per GB-second)
    */
@@ -65,8 +71,30 @@ export interface EfsinkFunctionProps extends EfsinkFunctionOptions {
   readonly environment?: Record<string, string>;
 }
 
-/** Lambda runtime for every efsink function: nodejs20.x can no longer be used for new functions. */
+/** Node.js major versions an efsink function can run on (Lambda's `nodejs22.x` and `nodejs24.x`). */
+export type EfsinkNodeVersion = 22 | 24;
+
+/**
+ * The Node.js major version efsink is tested on and ships by default: the Lambda runtime, the
+ * Dockerfile's NODE_MAJOR, .nvmrc and scripts/node22 (infra/test/node-version.test.ts checks they agree).
+ * nodejs20.x can no longer be used for new functions.
+ */
+export const EFSINK_NODE_MAJOR = 22 satisfies EfsinkNodeVersion;
+
+/** Lambda runtime for every efsink function unless `nodeVersion` says otherwise. */
 export const EFSINK_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+/** The Lambda runtime of a `nodeVersion`; anything but 22 or 24 is a construct configuration error. */
+export function efsinkRuntime(scope: Construct, nodeVersion: number | undefined): lambda.Runtime {
+  const version = nodeVersion ?? EFSINK_NODE_MAJOR;
+  if (version === 22) return lambda.Runtime.NODEJS_22_X;
+  if (version === 24) return lambda.Runtime.NODEJS_24_X;
+  throw new ConstructConfigError(
+    'INVALID_NODE_VERSION',
+    scope.node.path,
+    `nodeVersion must be 22 or 24 (the Lambda Node.js runtimes efsink supports), got ${version}`,
+  );
+}
 
 let cachedRepoRoot: string | undefined;
 
@@ -116,6 +144,7 @@ export function createEfsinkFunction(
       `handler entry ${props.entry} does not exist; build the handler or pass "entry"`,
     );
   }
+  const runtime = efsinkRuntime(scope, props.nodeVersion);
   const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
     retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.DESTROY,
@@ -137,7 +166,7 @@ export function createEfsinkFunction(
     entry: props.entry,
     handler: 'handler',
     description: props.description,
-    runtime: EFSINK_RUNTIME,
+    runtime,
     architecture: props.architecture ?? lambda.Architecture.ARM_64,
     timeout: props.timeout,
     memorySize: props.memorySize,
@@ -155,7 +184,7 @@ export function createEfsinkFunction(
     bundling: {
       forceDockerBundling: false,
       format: OutputFormat.ESM,
-      target: 'node22',
+      target: `node${EFSINK_NODE_MAJOR}`,
       externalModules: [],
       minify: true,
       sourceMap: true,
@@ -167,12 +196,12 @@ export function createEfsinkFunction(
         "import{createRequire as __efsinkCreateRequire}from'node:module';const require=__efsinkCreateRequire(import.meta.url);",
     },
   });
-  acknowledgeEfsinkFunctionFindings(fn);
+  acknowledgeEfsinkFunctionFindings(fn, runtime);
   return fn;
 }
 
 /** The cdk-nag findings every efsink function carries by design (listed in infra/README.md). */
-function acknowledgeEfsinkFunctionFindings(fn: NodejsFunction): void {
+function acknowledgeEfsinkFunctionFindings(fn: NodejsFunction, runtime: lambda.Runtime): void {
   if (fn.role !== undefined) {
     acknowledgeNag(
       fn.role,
@@ -193,8 +222,8 @@ function acknowledgeEfsinkFunctionFindings(fn: NodejsFunction): void {
   acknowledgeNag(
     fn.node.defaultChild ?? fn,
     'AwsSolutions-L1',
-    `Pinned to ${EFSINK_RUNTIME.name} (EFSINK_RUNTIME), the runtime the handlers are bundled for ` +
-      '(esbuild target node22) and tested on. A newer Node.js runtime is adopted deliberately in that ' +
-      'one place, not whenever aws-cdk-lib learns of one.',
+    `Pinned to ${runtime.name} (the nodeVersion prop, default ${EFSINK_NODE_MAJOR}): the handlers are ` +
+      `bundled for node${EFSINK_NODE_MAJOR} and tested on it. A newer Node.js runtime is adopted ` +
+      'deliberately through that prop, not whenever aws-cdk-lib learns of one.',
   );
 }

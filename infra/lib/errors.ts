@@ -11,6 +11,7 @@ export const CONSTRUCT_CONFIG_ERROR_CODES = [
   'ENTRY_NOT_FOUND',
   'ENDPOINT_URL_INVALID',
   'PREFIX_INVALID',
+  'INVALID_NODE_VERSION',
 ] as const;
 
 export type ConstructConfigErrorCode = (typeof CONSTRUCT_CONFIG_ERROR_CODES)[number];

@@ -2,7 +2,13 @@ export type { AccessLogsTarget } from './access-logs.js';
 export * from './cloudwatch-logs-to-efs.js';
 export * from './efs-access.js';
 export * from './efs-assembler.js';
-export { defaultHandlerEntry, EFSINK_RUNTIME, type EfsinkFunctionOptions } from './efsink-function.js';
+export {
+  defaultHandlerEntry,
+  EFSINK_NODE_MAJOR,
+  EFSINK_RUNTIME,
+  type EfsinkFunctionOptions,
+  type EfsinkNodeVersion,
+} from './efsink-function.js';
 export * from './errors.js';
 export * from './firehose-http-endpoint-to-efs.js';
 export * from './firehose-s3-to-efs.js';

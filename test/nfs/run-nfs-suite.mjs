@@ -217,7 +217,7 @@ function runScenarioRun(s, run, k) {
       '--timeout',
       '420',
       '--',
-      'node',
+      process.execPath,
       GUEST,
       cfgFile,
     ],
