@@ -71,13 +71,18 @@ const UNIT_SLOTS = Math.max(...HISTORY) + (ROUNDS + 1) * UNITS;
 /**
  * Loaded with `node --require` into each measured CLI process: at exit it records the peak RSS and
  * the bytes the process handed to write(2) (`wchar` of /proc/self/io), without touching the CLI.
+ * Peak RSS is VmHWM of /proc/self/status, the high-water mark of this program's own memory: not
+ * `process.resourceUsage().maxRSS`, which Linux carries over exec from the forked parent (so it
+ * reported this bench's own RSS for small passes).
  */
 const PROBE = `'use strict';
 const fs = require('node:fs');
 process.on('exit', () => {
   const io = fs.readFileSync('/proc/self/io', 'utf8');
-  const m = /wchar: (\\d+)/.exec(io);
-  fs.writeFileSync(process.env.EFSINK_SCALE_PROBE_OUT, JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, wchar: m ? Number(m[1]) : -1 }));
+  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  const w = /wchar: (\\d+)/.exec(io);
+  const h = /VmHWM:\\s+(\\d+) kB/.exec(status);
+  fs.writeFileSync(process.env.EFSINK_SCALE_PROBE_OUT, JSON.stringify({ maxRssKb: h ? Number(h[1]) : -1, wchar: w ? Number(w[1]) : -1 }));
 });
 `;
 
