@@ -1,13 +1,3 @@
-import {
-  copyFile,
-  type FileHandle,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  truncate,
-  unlink,
-} from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { EfsinkError, isEfsinkError } from '../core/errors.js';
 import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
@@ -19,6 +9,7 @@ import {
 import type { Logger } from '../observability/logger.js';
 import { createExclusive, fsyncDir, renameCreatingDir, tempName, writeAll } from './durable-file.js';
 import { IoErrorCode, isGone } from './errors.js';
+import { type FileHandle, fs } from './fs-port.js';
 import {
   claimName,
   currentJournal,
@@ -88,8 +79,8 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
   const names = await listSegments(segDir);
   if (names.length === 0) return { ...report, status: 'idle' };
 
-  await mkdir(stateDir, { recursive: true });
-  await mkdir(layout.tmp, { recursive: true });
+  await fs.mkdir(stateDir, { recursive: true });
+  await fs.mkdir(layout.tmp, { recursive: true });
   const acquired = await acquireLease(stateDir, layout.tmp, opts);
   if (acquired === undefined) return { ...report, status: 'busy' };
   const { lease } = acquired;
@@ -137,7 +128,7 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
     }
     await step('journal-opened');
 
-    const fh = await open(outPath, 'r+');
+    const fh = await fs.open(outPath, 'r+');
     try {
       const st = await fh.stat();
       if (st.ino !== journal.ino) {
@@ -195,7 +186,8 @@ async function appendPending(
     return !dup;
   });
   let i = 0;
-  while (i < pending.length) {
+  let stopped = false;
+  while (i < pending.length && !stopped) {
     // Gather a batch: one write, one fsync and one journal commit per batch, not per segment.
     const chunks: Buffer[] = [];
     const added: Record<string, JournalEntry> = {};
@@ -203,14 +195,19 @@ async function appendPending(
     let batchBytes = 0;
     const committedAtMs = opts.now();
     while (i < pending.length && (chunks.length === 0 || batchBytes < opts.maxBatchBytes)) {
-      const name = pending[i++] as string;
+      const name = pending[i] as string;
       let file: Buffer;
       try {
-        file = await readFile(join(segDir, name));
+        file = await fs.readFile(join(segDir, name));
       } catch (err) {
-        if (isGone(err)) continue; // pruned by a previous holder
-        throw err;
+        if (!isGone(err)) throw err;
+        // Gone since the listing: another holder committed it (then this one is being fenced), or
+        // ESTALE was transient. Appending the segments after it would put them before it in the
+        // file (found by the fault sweep, src/io/faults.test.ts): stop here; the next pass re-lists.
+        stopped = true;
+        break;
       }
+      i++;
       let header: SegmentHeader;
       try {
         header = decodeSegmentHeader(file);
@@ -237,26 +234,52 @@ async function appendPending(
     if (chunks.length === 0) break;
     await lease.check();
     await step('before-append');
-    await writeAll(
-      fh,
-      chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
-      journal.committedLength,
-    );
-    await step('appended');
-    await fh.sync();
-    await step('synced');
-    // A holder paused between its write and here may have been taken over: its bytes went to an
-    // inode nobody reads (harmless), but committing and reporting success would be a lie (found by
-    // the NFS suite, test/nfs/FINDINGS.md F1). Not a guarantee — the pause can come after this check —
-    // only an honest report in the common case; safety comes from the inode binding.
-    await assertStillCurrent(outPath, journal.ino, lease);
-    journal = { ...journal, committedLength: offset, segments: { ...journal.segments, ...added } };
-    await writeJournal(stateDir, opts.layout.tmp, journal);
+    const committed = journal.committedLength;
+    const next = { ...journal, committedLength: offset, segments: { ...journal.segments, ...added } };
+    try {
+      await writeAll(fh, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), committed);
+      await step('appended');
+      await fh.sync();
+      await step('synced');
+      // A holder paused between its write and here may have been taken over: its bytes went to an
+      // inode nobody reads (harmless), but committing and reporting success would be a lie (found by
+      // the NFS suite, test/nfs/FINDINGS.md F1). Not a guarantee — the pause can come after this check —
+      // only an honest report in the common case; safety comes from the inode binding.
+      await assertStillCurrent(outPath, journal.ino, lease);
+      await writeJournal(stateDir, opts.layout.tmp, next);
+    } catch (err) {
+      await rollBackUncommitted(fh, stateDir, next.epoch, committed);
+      throw err;
+    }
+    journal = next;
     await step('committed');
     report.appendedSegments += chunks.length;
     report.appendedBytes += batchBytes;
   }
   return journal;
+}
+
+/**
+ * After a failed batch (ENOSPC, EIO, a torn or timed-out write, a failed commit), cuts the bytes
+ * the journal does not hold off the output file again, so that readers never see uncommitted bytes
+ * (a later pass may put different bytes there: a segment landed meanwhile sorts before them). The
+ * commit itself may have happened although it reported a failure (ETIMEDOUT on an NFS soft mount:
+ * the server renamed the journal, the reply was lost), so the journal is read back first and the
+ * file is cut only to the length it says. Best effort: if this fails too, the next pass truncates the
+ * tail (found by the fault sweep, src/io/faults.test.ts).
+ */
+async function rollBackUncommitted(
+  fh: FileHandle,
+  stateDir: string,
+  epoch: number,
+  committed: number,
+): Promise<void> {
+  try {
+    const onDisk = await readJournal(stateDir, epoch);
+    if (onDisk?.committedLength !== committed) return;
+    await fh.truncate(committed);
+    await fh.sync();
+  } catch {}
 }
 
 /**
@@ -271,12 +294,12 @@ async function publishCopy(
 ): Promise<Journal> {
   const tmp = tempName(opts.layout.tmp, 'output');
   if ((await inodeOf(outPath)) !== undefined) {
-    await copyFile(outPath, tmp);
-    await truncate(tmp, base.committedLength);
+    await fs.copyFile(outPath, tmp);
+    await fs.truncate(tmp, base.committedLength);
   } else {
-    await (await open(tmp, 'wx', 0o644)).close();
+    await (await fs.open(tmp, 'wx', 0o644)).close();
   }
-  const fh = await open(tmp, 'r+');
+  const fh = await fs.open(tmp, 'r+');
   let ino: number;
   try {
     const st = await fh.stat();
@@ -289,7 +312,7 @@ async function publishCopy(
     await fh.sync();
     ino = st.ino;
   } catch (err) {
-    await unlink(tmp).catch(() => {});
+    await fs.unlink(tmp).catch(() => {});
     throw err;
   } finally {
     await fh.close();
@@ -320,7 +343,7 @@ async function deleteRetired(
   for (const name of await listSegments(segDir)) {
     const entry = current.segments[name];
     if (entry !== undefined && now - entry.committedAtMs >= opts.segmentRetentionMs) {
-      await unlink(join(segDir, name)).catch(() => {});
+      await fs.unlink(join(segDir, name)).catch(() => {});
       deleted++;
     }
   }
@@ -360,7 +383,7 @@ async function assertNothingCommitted(
 export async function readSegmentHeader(segDir: string, name: string): Promise<SegmentHeader | undefined> {
   let fh: FileHandle;
   try {
-    fh = await open(join(segDir, name), 'r');
+    fh = await fs.open(join(segDir, name), 'r');
   } catch (err) {
     if (isGone(err)) return undefined;
     throw err;
@@ -385,7 +408,7 @@ async function quarantine(layout: RootLayout, segDir: string, name: string): Pro
 
 export async function listSegments(segDir: string): Promise<string[]> {
   try {
-    return (await readdir(segDir)).filter((n) => n.endsWith(SEGMENT_SUFFIX)).sort();
+    return (await fs.readdir(segDir)).filter((n) => n.endsWith(SEGMENT_SUFFIX)).sort();
   } catch (err) {
     if (isGone(err)) return [];
     throw err;
@@ -406,8 +429,8 @@ export async function listSegments(segDir: string): Promise<string[]> {
  */
 export async function inodeOf(path: string): Promise<number | undefined> {
   try {
-    await (await open(dirname(path), 'r')).close();
-    const fh = await open(path, 'r');
+    await (await fs.open(dirname(path), 'r')).close();
+    const fh = await fs.open(path, 'r');
     try {
       return (await fh.stat()).ino;
     } finally {

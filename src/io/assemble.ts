@@ -1,4 +1,3 @@
-import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { isEfsinkError } from '../core/errors.js';
 import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
@@ -6,6 +5,7 @@ import { SegmentErrorCode } from '../core/write/segment-file.js';
 import { type AssembleOptions, assembleFile, type FileReport } from './assemble-file.js';
 import { pendingSegments } from './coverage.js';
 import { errnoName, isGone } from './errors.js';
+import { fs } from './fs-port.js';
 import { mapBounded } from './map-bounded.js';
 
 export interface AssembleReport {
@@ -69,7 +69,7 @@ async function oldestPendingAge(opts: AssembleOptions, relPaths: readonly string
     // Best effort: the file that failed may fail here too (it is already reported).
     const names = await pendingSegments(opts.layout, relPath).catch(() => []);
     for (const name of names) {
-      const st = await stat(join(opts.layout.segments, relPath, name)).catch(() => undefined);
+      const st = await fs.stat(join(opts.layout.segments, relPath, name)).catch(() => undefined);
       if (st !== undefined) oldest = Math.max(oldest, opts.now() - st.mtimeMs);
     }
   }
@@ -82,7 +82,7 @@ export async function findOutputsWithSegments(segmentsRoot: string): Promise<str
   async function walk(dir: string): Promise<void> {
     let entries: import('node:fs').Dirent[];
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      entries = await fs.readdir(dir, { withFileTypes: true });
     } catch (err) {
       if (isGone(err)) return;
       throw err;
@@ -99,7 +99,7 @@ export async function findOutputsWithSegments(segmentsRoot: string): Promise<str
 async function sweepTemp(tmpDir: string, now: number): Promise<number> {
   let names: string[];
   try {
-    names = await readdir(tmpDir);
+    names = await fs.readdir(tmpDir);
   } catch {
     return 0;
   }
@@ -107,8 +107,8 @@ async function sweepTemp(tmpDir: string, now: number): Promise<number> {
   for (const name of names) {
     const path = join(tmpDir, name);
     try {
-      if (now - (await stat(path)).mtimeMs > TEMP_MAX_AGE_MS) {
-        await unlink(path);
+      if (now - (await fs.stat(path)).mtimeMs > TEMP_MAX_AGE_MS) {
+        await fs.unlink(path);
         swept++;
       }
     } catch {}
@@ -120,10 +120,10 @@ async function sweepTemp(tmpDir: string, now: number): Promise<number> {
 async function pruneEmptyDirs(dir: string, isRoot = true): Promise<void> {
   let entries: import('node:fs').Dirent[];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = await fs.readdir(dir, { withFileTypes: true });
   } catch {
     return;
   }
   for (const e of entries) if (e.isDirectory()) await pruneEmptyDirs(join(dir, e.name), false);
-  if (!isRoot) await rmdir(dir).catch(() => {});
+  if (!isRoot) await fs.rmdir(dir).catch(() => {});
 }

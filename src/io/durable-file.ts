@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isGone } from './errors.js';
+import { type FileHandle, fs } from './fs-port.js';
 
 /**
  * The few durable-write primitives everything else is built from. All temp files live in one
@@ -21,7 +21,7 @@ export async function writeAll(fh: FileHandle, bytes: Uint8Array, position: numb
 
 /** fsync a directory so that a rename or create in it survives a crash (fsync(2), "directory"). */
 export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  const fh = await fs.open(dir, 'r');
   try {
     await fh.sync();
   } finally {
@@ -51,7 +51,7 @@ export async function writeTemp(
     const { ino } = await fh.stat();
     return { path, ino };
   } catch (err) {
-    await unlink(path).catch(() => {});
+    await fs.unlink(path).catch(() => {});
     throw err;
   } finally {
     await fh.close();
@@ -61,11 +61,11 @@ export async function writeTemp(
 /** Opens `path`, creating its directory first when it does not exist yet. */
 export async function openCreating(path: string, flags: string, dir = dirname(path)): Promise<FileHandle> {
   try {
-    return await open(path, flags, 0o644);
+    return await fs.open(path, flags, 0o644);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(dir, { recursive: true });
-    return await open(path, flags, 0o644);
+    await fs.mkdir(dir, { recursive: true });
+    return await fs.open(path, flags, 0o644);
   }
 }
 
@@ -87,14 +87,14 @@ export async function publishFile(tmpDir: string, target: string, bytes: Uint8Ar
 export async function renameCreatingDir(from: string, to: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await rename(from, to);
+      await fs.rename(from, to);
       return;
     } catch (err) {
       if (!isGone(err) || attempt >= 3) {
-        await unlink(from).catch(() => {});
+        await fs.unlink(from).catch(() => {});
         throw err;
       }
-      await mkdir(dirname(to), { recursive: true });
+      await fs.mkdir(dirname(to), { recursive: true });
     }
   }
 }
@@ -106,14 +106,14 @@ export async function renameCreatingDir(from: string, to: string): Promise<void>
 export async function createExclusive(tmpDir: string, target: string, bytes: Uint8Array): Promise<boolean> {
   const tmp = await writeTemp(tmpDir, basename(target), bytes);
   try {
-    await link(tmp.path, target);
+    await fs.link(tmp.path, target);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     // link(2) on NFS: a retransmitted LINK whose first reply was lost fails with EEXIST although
     // our link was made; the temp file's link count tells (the classic NFS lock-file check).
-    return (await stat(tmp.path)).nlink === 2;
+    return (await fs.stat(tmp.path)).nlink === 2;
   } finally {
-    await unlink(tmp.path).catch(() => {});
+    await fs.unlink(tmp.path).catch(() => {});
   }
 }

@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
 import { EfsinkError } from '../core/errors.js';
+import { nameErrno } from './fs-port.js';
 
 export const IoErrorCode = {
   writeFailed: 'WRITE_FAILED',
@@ -22,7 +23,7 @@ export function writeFailed(op: string, path: string, cause: unknown): EfsinkErr
 export function errnoName(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e.errno === -constants.errno.ESTALE) return 'ESTALE';
-  return e.code ?? 'unknown';
+  return nameErrno(e).code ?? 'unknown';
 }
 
 /**

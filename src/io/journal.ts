@@ -1,9 +1,9 @@
-import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EfsinkError } from '../core/errors.js';
 import type { SegmentMeta } from '../core/write/segment-meta.js';
 import { publishFile } from './durable-file.js';
 import { IoErrorCode } from './errors.js';
+import { fs } from './fs-port.js';
 
 /**
  * The journal of one output file: how many bytes of it are committed, and which segments those
@@ -54,7 +54,7 @@ export interface StateListing {
 export async function listState(stateDir: string): Promise<StateListing> {
   let names: string[];
   try {
-    names = await readdir(stateDir);
+    names = await fs.readdir(stateDir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { journalEpochs: [], maxClaim: 0 };
     throw err;
@@ -74,7 +74,7 @@ export async function listState(stateDir: string): Promise<StateListing> {
 export async function readJournal(stateDir: string, epoch: number): Promise<Journal | undefined> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(join(stateDir, journalName(epoch)));
+    bytes = await fs.readFile(join(stateDir, journalName(epoch)));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -123,6 +123,6 @@ export async function pruneJournals(
   keepFrom: number,
 ): Promise<void> {
   for (const epoch of listing.journalEpochs) {
-    if (epoch < keepFrom) await unlink(join(stateDir, journalName(epoch))).catch(() => {});
+    if (epoch < keepFrom) await fs.unlink(join(stateDir, journalName(epoch))).catch(() => {});
   }
 }

@@ -1,9 +1,9 @@
-import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { UnitPlan } from '../core/write/plan-segments.js';
 import { encodeSegmentHeader } from '../core/write/segment-file.js';
 import { fsyncDir, renameCreatingDir, writeTemp } from './durable-file.js';
 import { isGone } from './errors.js';
+import { fs, nameErrno } from './fs-port.js';
 import type { RootLayout } from './layout.js';
 
 export interface LandResult {
@@ -22,12 +22,28 @@ export interface LandResult {
  * travels in its header (ADR 0007), so it is durable exactly when the segment is.
  */
 export async function landUnit(layout: RootLayout, plan: UnitPlan): Promise<LandResult> {
+  try {
+    return await landSegments(layout, plan);
+  } catch (err) {
+    // Adapters turn a file-system error into `FS_<errno>` (the source then retries); name the
+    // errnos Node 20 cannot (EDQUOT, ESTALE), including those from file-handle calls.
+    throw nameErrno(err);
+  }
+}
+
+async function landSegments(layout: RootLayout, plan: UnitPlan): Promise<LandResult> {
   let landed = 0;
   let alreadyPresent = 0;
   let bytes = 0;
   for (const seg of plan.segments) {
     const target = join(layout.segments, seg.relPath, seg.name);
     if (await exists(target)) {
+      // A redelivery: the segment is there, but the rename that made it may not be durable yet (its
+      // writer may have crashed, or failed, between rename and the directory fsync; on a local disk
+      // the entry can still be lost). fsync(2): "Calling fsync() does not necessarily ensure that the
+      // entry in the directory containing the file has also reached disk" — so fsync the directory
+      // before acknowledging (issue 11 item 7).
+      await fsyncDir(dirname(target));
       alreadyPresent++;
       continue;
     }
@@ -43,7 +59,7 @@ export async function landUnit(layout: RootLayout, plan: UnitPlan): Promise<Land
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    await fs.stat(path);
     return true;
   } catch (err) {
     if (isGone(err)) return false;

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EfsinkError } from '../core/errors.js';
 import { createExclusive, publishFile, tempName } from './durable-file.js';
 import { IoErrorCode } from './errors.js';
+import { fs } from './fs-port.js';
 
 /**
  * The assembly lease of one output file (docs/adr/0002-assembly-lease-and-fencing.md).
@@ -91,7 +91,8 @@ export class HeldLease {
   async release(): Promise<void> {
     liveTokens.delete(this.record.token);
     const current = await readLease(this.stateDir).catch(() => undefined);
-    if (current?.token === this.record.token) await unlink(join(this.stateDir, LEASE_FILE)).catch(() => {});
+    if (current?.token === this.record.token)
+      await fs.unlink(join(this.stateDir, LEASE_FILE)).catch(() => {});
   }
 
   private lost(current: LeaseRecord | undefined): EfsinkError {
@@ -129,26 +130,26 @@ export async function acquireLease(
   // Break it: move it aside, then make sure what we moved is the record we judged dead.
   const aside = tempName(tmpDir, 'broken-lease');
   try {
-    await rename(path, aside);
+    await fs.rename(path, aside);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const moved = parseLease(await readFile(aside).catch(() => Buffer.alloc(0)));
+  const moved = parseLease(await fs.readFile(aside).catch(() => Buffer.alloc(0)));
   if (moved?.token !== current.token) {
     // We took somebody's fresh lease: put it back (if the name is still free) and back off.
-    await link(aside, path).catch(() => {});
-    await unlink(aside).catch(() => {});
+    await fs.link(aside, path).catch(() => {});
+    await fs.unlink(aside).catch(() => {});
     return undefined;
   }
-  await unlink(aside).catch(() => {});
+  await fs.unlink(aside).catch(() => {});
   if (!(await createExclusive(tmpDir, path, bytes))) return undefined;
   return { lease: new HeldLease(stateDir, tmpDir, opts, record), broke: current };
 }
 
 export async function readLease(stateDir: string): Promise<LeaseRecord | undefined> {
   try {
-    return parseLease(await readFile(join(stateDir, LEASE_FILE)));
+    return parseLease(await fs.readFile(join(stateDir, LEASE_FILE)));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;

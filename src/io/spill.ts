@@ -1,6 +1,6 @@
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fs } from './fs-port.js';
 
 /**
  * Spills byte records into `partitions` files under a private temp directory, buffering up to
@@ -27,7 +27,7 @@ export class PartitionSpill {
     bufferBytes = 256 * 1024,
     parent = tmpdir(),
   ): Promise<PartitionSpill> {
-    return new PartitionSpill(await mkdtemp(join(parent, 'efsink-verify-')), partitions, bufferBytes);
+    return new PartitionSpill(await fs.mkdtemp(join(parent, 'efsink-verify-')), partitions, bufferBytes);
   }
 
   async add(partition: number, record: Buffer): Promise<void> {
@@ -42,7 +42,7 @@ export class PartitionSpill {
     const bytes = Buffer.concat(chunks);
     this.buffers[p] = [];
     this.buffered[p] = 0;
-    await appendFile(join(this.dir, `p${p}`), bytes);
+    await fs.appendFile(join(this.dir, `p${p}`), bytes);
     this.bytesSpilled[p] = (this.bytesSpilled[p] as number) + bytes.length;
   }
 
@@ -52,13 +52,13 @@ export class PartitionSpill {
     for (let p = 0; p < this.partitions; p++) {
       if (this.bytesSpilled[p] === 0) continue;
       const path = join(this.dir, `p${p}`);
-      const bytes = await readFile(path);
-      await rm(path, { force: true });
+      const bytes = await fs.readFile(path);
+      await fs.rm(path, { force: true });
       yield bytes;
     }
   }
 
   async dispose(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    await fs.rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -34,7 +34,7 @@ export function assemblerLoop(deps: {
       try {
         const report = await deps.sink.assemble();
         deps.metrics.assemblies.inc({ result: report.failed.length > 0 ? 'failed' : 'ok' });
-        // On a time budget (ADR 0009): a sweep that did not finish carries on after the next pass.
+        // On a time budget (ADR 0010): a sweep that did not finish carries on after the next pass.
         const swept = await deps.pins.sweep(deps.now(), DEFAULT_PIN_MAX_AGE_MS);
         if (swept.removed > 0 || !swept.complete) deps.log.info({ ...swept }, 'request pins swept');
       } catch (err) {

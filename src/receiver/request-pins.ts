@@ -15,7 +15,7 @@ import type { RootLayout } from '../io/layout.js';
  * retry carried a later timestamp across an hour boundary, its segment would land in the next
  * hour's file, or under a different name, and the records would be written twice.
  *
- * Layout (ADR 0009):
+ * Layout (ADR 0010):
  * - the pin: `<root>/.efsink/firehose-requests/<unitId>`, holding the timestamp. One flat folder,
  *   so a lookup is one open by name, and creating it with link(2) is exclusive on the NFS server:
  *   racing receivers agree on the first timestamp. Made durable before any segment lands.
@@ -23,7 +23,7 @@ import type { RootLayout } from '../io/layout.js';
  *   the pin was made in, `<root>/.efsink/firehose-request-hours/<yyyy-MM-ddTHH>/<unitId>~<tag>`,
  *   made before the pin so that no pin exists without one. The sweep only opens hour folders older
  *   than `maxAgeMs`: its cost follows the pins that expire, not the 48 h of pins that are kept.
- * - pins of efsink versions before ADR 0009 (no sweep entry: link count 1) are still read as pins;
+ * - pins of efsink versions before ADR 0010 (no sweep entry: link count 1) are still read as pins;
  *   the sweep walks the flat folder once, on its time budget, giving each young one a sweep entry
  *   and deleting the old ones, then writes `legacy-swept` and never walks it again.
  */
@@ -170,7 +170,7 @@ export function requestPins(layout: RootLayout, opts: RequestPinsOptions = {}): 
   };
 
   /**
-   * Pins made before ADR 0009 have no sweep entry (link count 1). Walks the flat folder once, on
+   * Pins made before ADR 0010 have no sweep entry (link count 1). Walks the flat folder once, on
    * the budget (the walk carries on at the next sweep): deletes the expired ones, gives the others
    * an entry in the hour folder of their mtime; then records that the walk is done.
    */

@@ -46,7 +46,7 @@ describe('renderPath', () => {
       ),
       { numRuns: 500 },
     );
-  });
+  }, 60_000);
 
   it('is injective: two different log groups never share a file', () => {
     fc.assert(
