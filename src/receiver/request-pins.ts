@@ -188,9 +188,13 @@ export function requestPins(layout: RootLayout, opts: RequestPinsOptions = {}): 
     legacy.walk ??= await opendir(dir).catch(gone);
     const walk = legacy.walk;
     if (walk !== undefined) {
+      let ended = false;
       while (left()) {
         const e = await walk.read();
-        if (e === null) break;
+        if (e === null) {
+          ended = true;
+          break;
+        }
         const path = join(dir, e.name);
         const st = await lstat(path).catch(gone);
         if (st === undefined || !st.isFile() || st.nlink !== 1) continue;
@@ -207,7 +211,7 @@ export function requestPins(layout: RootLayout, opts: RequestPinsOptions = {}): 
           result.migrated++;
         }
       }
-      if (!left()) return result;
+      if (!ended) return result; // out of budget: the next sweep carries on from here
       await walk.close().catch(() => {});
     }
     await mkdir(hoursDir, { recursive: true });
