@@ -41,6 +41,20 @@ export const ReceiverConfigSchema = z.strictObject({
   requestTimeoutSeconds: z._default(z.int().check(z.minimum(1), z.maximum(600)), 120),
   /** How long SIGTERM waits for in-flight requests before closing connections. @default 60 */
   shutdownTimeoutSeconds: z._default(z.int().check(z.minimum(0), z.maximum(3600)), 60),
+  /**
+   * Seconds between EMF publications of the counters on stdout (CloudWatch's standard resolution is
+   * one minute); 0 publishes only at shutdown. @default 60
+   */
+  emfIntervalSeconds: z._default(z.number().check(z.minimum(0), z.maximum(3600)), 60),
+  /**
+   * Value of the EMF `service` dimension. The Lambda paths use `efsink-<function>`; a deployment
+   * with several receivers in one account and Region gives each its own, so alarms do not mix them
+   * (CloudWatch dimension values: 1-1024 ASCII characters). @default 'efsink-receiver'
+   */
+  metricsService: z._default(
+    z.string().check(z.minLength(1), z.maxLength(1024), z.regex(/^[\x20-\x7e]+$/, 'printable ASCII only')),
+    'efsink-receiver',
+  ),
 });
 
 export type ReceiverConfigInput = z.input<typeof ReceiverConfigSchema>;
@@ -99,6 +113,8 @@ export function receiverConfigFromEnv(
   set('assembleIntervalSeconds', num(env[RECEIVER_ENV.assembleIntervalSeconds]));
   set('requestTimeoutSeconds', num(env[RECEIVER_ENV.requestTimeoutSeconds]));
   set('shutdownTimeoutSeconds', num(env[RECEIVER_ENV.shutdownTimeoutSeconds]));
+  set('emfIntervalSeconds', num(env[RECEIVER_ENV.emfIntervalSeconds]));
+  set('metricsService', env[RECEIVER_ENV.metricsService]);
   for (const [k, v] of Object.entries(overrides)) set(k, v);
   return loadReceiverConfig(input);
 }

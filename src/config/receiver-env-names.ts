@@ -19,5 +19,9 @@ export const RECEIVER_ENV = {
   assembleIntervalSeconds: 'EFSINK_ASSEMBLE_INTERVAL_SECONDS',
   requestTimeoutSeconds: 'EFSINK_REQUEST_TIMEOUT_SECONDS',
   shutdownTimeoutSeconds: 'EFSINK_SHUTDOWN_TIMEOUT_SECONDS',
+  /** Seconds between EMF metric publications on stdout; 0: at shutdown only (`--emf-interval-seconds`). */
+  emfIntervalSeconds: 'EFSINK_EMF_INTERVAL_SECONDS',
+  /** The EMF `service` dimension value (`--metrics-service`); the CDK construct sets one per receiver. */
+  metricsService: 'EFSINK_METRICS_SERVICE',
   logLevel: 'EFSINK_LOG_LEVEL',
 } as const;

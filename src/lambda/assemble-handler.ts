@@ -16,7 +16,11 @@ const sink = createSink(config, { log });
  */
 export async function handler(): Promise<Pick<AssembleReport, 'failed'> & { files: number }> {
   try {
-    const report = await sink.assemble();
+    const report = await sink.assemble().catch((err: unknown) => {
+      metrics.count(MetricName.assemblyFailures, 1);
+      throw err;
+    });
+    metrics.count(MetricName.assemblyFailures, report.failed.length > 0 ? 1 : 0);
     metrics.seconds(
       MetricName.oldestUnassembledSegmentAgeSeconds,
       Math.round(report.oldestUnassembledAgeMs / 1000),

@@ -1,12 +1,12 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
+import { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '../observability/logger.js';
-import { MetricName, type Metrics } from '../observability/metrics.js';
+import { METRICS_NAMESPACE, type Metrics, metricUnitOf } from '../observability/metrics.js';
 
 /** Structured JSON logs and EMF metrics through Powertools for AWS Lambda, behind our narrow ports. */
 export function powertools(serviceName: string): { log: Logger; metrics: Metrics; flush(): void } {
   const logger = new PowertoolsLogger({ serviceName });
-  const emf = new PowertoolsMetrics({ namespace: 'efsink', serviceName });
+  const emf = new PowertoolsMetrics({ namespace: METRICS_NAMESPACE, serviceName });
   const log: Logger = {
     debug: (f, m) => logger.debug(m, { ...f }),
     info: (f, m) => logger.info(m, { ...f }),
@@ -15,18 +15,17 @@ export function powertools(serviceName: string): { log: Logger; metrics: Metrics
   };
   const metrics: Metrics = {
     count(name, value, dimensions) {
-      const unit = name === MetricName.bytesWritten ? MetricUnit.Bytes : MetricUnit.Count;
       if (dimensions === undefined) {
-        emf.addMetric(name, unit, value);
+        emf.addMetric(name, metricUnitOf(name), value);
         return;
       }
       // Per-code failure counts are a single metric with their own dimension set.
       const single = emf.singleMetric();
       for (const [k, v] of Object.entries(dimensions)) single.addDimension(k, v);
-      single.addMetric(name, unit, value);
+      single.addMetric(name, metricUnitOf(name), value);
     },
     seconds(name, value) {
-      emf.addMetric(name, MetricUnit.Seconds, value);
+      emf.addMetric(name, metricUnitOf(name), value);
     },
   };
   return { log, metrics, flush: () => emf.publishStoredMetrics() };

@@ -6,13 +6,31 @@ export const MetricName = {
   duplicateUnits: 'DuplicateUnits',
   controlMessages: 'ControlMessages',
   failures: 'Failures',
+  /** Assembly passes that left at least one file unassembled (or failed outright). */
+  assemblyFailures: 'AssemblyFailures',
   /** Landing age of the oldest segment an assembly pass could not assemble (busy or failed file). */
   oldestUnassembledSegmentAgeSeconds: 'OldestUnassembledSegmentAgeSeconds',
 } as const;
 
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];
 
-/** Narrow metrics port: Powertools EMF in Lambda, prom-client in the receiver, nothing in the CLI. */
+/** CloudWatch namespace of every efsink metric (Lambda paths and receiver alike). */
+export const METRICS_NAMESPACE = 'efsink';
+
+/** The `Failures` metric's second dimension (after `service`): the error's stable code. */
+export const ERROR_CODE_DIMENSION = 'errorCode';
+
+/** CloudWatch unit of each metric (MetricDatum units). */
+export function metricUnitOf(name: MetricNameValue): 'Bytes' | 'Seconds' | 'Count' {
+  if (name === MetricName.bytesWritten) return 'Bytes';
+  if (name === MetricName.oldestUnassembledSegmentAgeSeconds) return 'Seconds';
+  return 'Count';
+}
+
+/**
+ * Narrow metrics port: Powertools EMF in Lambda, EMF lines on stdout in the receiver (beside its
+ * Prometheus registry), nothing in the CLI.
+ */
 export interface Metrics {
   count(name: MetricNameValue, value: number, dimensions?: Readonly<Record<string, string>>): void;
   /** A point-in-time value in seconds (for example an age). */

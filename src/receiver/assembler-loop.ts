@@ -33,6 +33,7 @@ export function assemblerLoop(deps: {
     running ??= (async () => {
       try {
         const report = await deps.sink.assemble();
+        deps.metrics.oldestUnassembledAge.set(Math.round(report.oldestUnassembledAgeMs / 1000));
         deps.metrics.assemblies.inc({ result: report.failed.length > 0 ? 'failed' : 'ok' });
         // On a time budget (ADR 0010): a sweep that did not finish carries on after the next pass.
         const swept = await deps.pins.sweep(deps.now(), DEFAULT_PIN_MAX_AGE_MS);

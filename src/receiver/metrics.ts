@@ -9,11 +9,13 @@ export interface ReceiverMetrics {
   readonly requests: Counter<'status' | 'code'>;
   readonly records: Counter;
   readonly bytes: Counter;
+  readonly segments: Counter;
   readonly duplicates: Counter;
   readonly latency: Histogram<'status'>;
   readonly inFlight: Gauge;
   readonly queued: Gauge;
   readonly assemblies: Counter<'result'>;
+  readonly oldestUnassembledAge: Gauge;
 }
 
 export function createReceiverMetrics(): ReceiverMetrics {
@@ -36,6 +38,11 @@ export function createReceiverMetrics(): ReceiverMetrics {
     bytes: new Counter({
       name: 'efsink_receiver_bytes_total',
       help: 'Framed log bytes landed durably (segment bytes), duplicates excluded.',
+      registers,
+    }),
+    segments: new Counter({
+      name: 'efsink_receiver_segments_total',
+      help: 'Segment files landed durably, duplicates excluded.',
       registers,
     }),
     duplicates: new Counter({
@@ -64,6 +71,11 @@ export function createReceiverMetrics(): ReceiverMetrics {
       name: 'efsink_receiver_assembly_passes_total',
       help: 'Assembly passes run by the receiver, by result (ok, failed).',
       labelNames: ['result'],
+      registers,
+    }),
+    oldestUnassembledAge: new Gauge({
+      name: 'efsink_receiver_oldest_unassembled_segment_age_seconds',
+      help: 'Landing age of the oldest segment the last completed assembly pass could not assemble (0: none).',
       registers,
     }),
   };

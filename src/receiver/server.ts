@@ -122,6 +122,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
       else {
         metrics.records.inc(outcome.records);
         metrics.bytes.inc(outcome.bytesWritten);
+        metrics.segments.inc(outcome.segmentsLanded);
       }
       log.info({ ...outcome }, outcome.duplicate ? 'duplicate request acknowledged' : 'request landed');
       send(res, respond(requestId, now()), started, '', false);

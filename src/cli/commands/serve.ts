@@ -1,6 +1,8 @@
 import { ENV } from '../../config/env-names.js';
 import { receiverConfigFromEnv } from '../../config/receiver-config.js';
 import { RECEIVER_ENV } from '../../config/receiver-env-names.js';
+import { createEmfMetrics } from '../../observability/emf-metrics.js';
+import { startEmfPublisher } from '../../receiver/emf-publisher.js';
 import { createReceiver } from '../../receiver/server.js';
 import { COMMON_SINK_OPTIONS, intFlag, parseCommandArgs } from '../args.js';
 import { sinkFromFlags } from '../sink-from-flags.js';
@@ -8,8 +10,11 @@ import { sinkFromFlags } from '../sink-from-flags.js';
 export const SERVE_HELP = `efsink serve --root DIR --access-key KEY [--access-key KEY2 …] [--host 127.0.0.1] [--port 8080]
              [--log-group NAME] [--max-body-bytes N] [--max-concurrent-requests N] [--max-queued-requests N]
              [--assemble-interval-seconds N] [--request-timeout-seconds N] [--shutdown-timeout-seconds N]
+             [--emf-interval-seconds N] [--metrics-service NAME]
   Firehose HTTP endpoint receiver: answers 200 only once a request's records are durable under DIR,
-  assembles the hourly files every few seconds, /healthz and /metrics (Prometheus). Every flag has an
+  assembles the hourly files every few seconds, /healthz and /metrics (Prometheus). The same counters
+  go to stdout as CloudWatch EMF lines every 60 s and at shutdown (namespace efsink, dimension
+  service=NAME, default efsink-receiver). Every flag has an
   EFSINK_* variable (EFSINK_ACCESS_KEY, EFSINK_ACCESS_KEYS='["k1","k2"]', EFSINK_HOST, EFSINK_PORT, …).
   SIGTERM/SIGINT: stop accepting, drain, final assembly pass, exit 0.`;
 
@@ -25,6 +30,8 @@ const OPTIONS = {
   'assemble-interval-seconds': { type: 'string' },
   'request-timeout-seconds': { type: 'string' },
   'shutdown-timeout-seconds': { type: 'string' },
+  'emf-interval-seconds': { type: 'string' },
+  'metrics-service': { type: 'string' },
 } as const;
 
 export async function serveCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
@@ -54,11 +61,19 @@ export async function serveCommand(argv: readonly string[], out: NodeJS.Writable
     assembleIntervalSeconds: intFlag(values['assemble-interval-seconds'], 'assemble-interval-seconds'),
     requestTimeoutSeconds: intFlag(values['request-timeout-seconds'], 'request-timeout-seconds'),
     shutdownTimeoutSeconds: intFlag(values['shutdown-timeout-seconds'], 'shutdown-timeout-seconds'),
+    emfIntervalSeconds: intFlag(values['emf-interval-seconds'], 'emf-interval-seconds'),
+    metricsService: values['metrics-service'],
   };
   const flagKeys = values['access-key'];
   if (flagKeys !== undefined && flagKeys.length > 0) overrides.accessKeys = flagKeys;
   const config = receiverConfigFromEnv(env, overrides);
   const receiver = createReceiver({ config, sinkConfig, sink, log });
+  const emf = startEmfPublisher({
+    source: receiver.metrics,
+    emf: createEmfMetrics(config.metricsService, (line) => out.write(`${line}\n`)),
+    intervalMs: config.emfIntervalSeconds * 1000,
+    log,
+  });
   const { host, port } = await receiver.listen();
   out.write(`listening on http://${host.includes(':') ? `[${host}]` : host}:${port}\n`);
   await new Promise<void>((resolve) => {
@@ -66,10 +81,13 @@ export async function serveCommand(argv: readonly string[], out: NodeJS.Writable
       out.write(`${signal}: draining\n`);
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
-      receiver.close().then(resolve, (err: unknown) => {
-        log.error({ err: (err as Error).message }, 'shutdown failed');
-        resolve();
-      });
+      // The last EMF publication follows the final assembly pass, so it carries that pass too.
+      // emf.stop() never rejects: a failed publication is logged.
+      void receiver
+        .close()
+        .catch((err: unknown) => log.error({ err: (err as Error).message }, 'shutdown failed'))
+        .then(() => emf.stop())
+        .then(resolve);
     };
     const onTerm = () => stop('SIGTERM');
     const onInt = () => stop('SIGINT');
