@@ -54,7 +54,8 @@ describe('mapBounded', () => {
   });
 });
 
-describe('an assembly pass over many output files', () => {
+// 60 s per test: 4 passes over 14 files with fsyncs, on a shared machine at load 20+.
+describe('an assembly pass over many output files', { timeout: 60_000 }, () => {
   let base: string;
   beforeEach(async () => {
     base = await mkdtemp(join(tmpdir(), 'efsink-files-'));
