@@ -34,7 +34,21 @@ export interface S3BackfillOptions {
   readonly assemble: boolean;
   readonly log: Logger;
   readonly progress?: Progress;
+  /**
+   * Lands one object; `efsink replay firehose-backup` passes its own (backup objects are error
+   * records, not log objects). Same checkpointing, resumption and error isolation.
+   * @default the S3 path's ingestS3Object
+   */
+  readonly ingestObject?: ObjectIngest;
+  /** Names the checkpoint apart from other commands over the same bucket and prefix. @default 's3' */
+  readonly checkpointKind?: string;
 }
+
+/** Lands one object from S3 and says what it read and wrote. */
+export type ObjectIngest = (
+  ref: { bucket: string; key: string; eTag?: string },
+  s3: S3Client,
+) => Promise<{ bytesRead: number; segmentsLanded: number; bytesWritten: number }>;
 
 export interface S3BackfillReport {
   readonly checkpoint: S3Checkpoint;
@@ -71,7 +85,7 @@ export async function backfillS3(opts: S3BackfillOptions): Promise<S3BackfillRep
   const { sink, config, log } = opts;
   const layout = sink.layout;
   const args = {
-    source: 's3',
+    source: opts.checkpointKind ?? 's3',
     bucket: opts.bucket,
     prefix: opts.prefix ?? '',
     logGroup: opts.logGroup ?? '',
@@ -89,6 +103,7 @@ export async function backfillS3(opts: S3BackfillOptions): Promise<S3BackfillRep
 
   const s3 = pacedS3Client(opts.client, opts.pacing);
   const deps = { config, sink, s3, log, metrics: noMetrics, logGroup: opts.logGroup };
+  const ingest: ObjectIngest = opts.ingestObject ?? ((ref) => ingestS3Object(ref, deps));
   const save = async (next: S3Checkpoint) => {
     await writeS3Checkpoint(layout, ckPath, next);
     ck = next;
@@ -102,7 +117,7 @@ export async function backfillS3(opts: S3BackfillOptions): Promise<S3BackfillRep
   /** Lands one object; resolves to how it went, or throws when the whole run must stop. */
   const one = async (key: string, eTag?: string) => {
     try {
-      const r = await ingestS3Object({ bucket: opts.bucket, key, ...(eTag ? { eTag } : {}) }, deps);
+      const r = await ingest({ bucket: opts.bucket, key, ...(eTag ? { eTag } : {}) }, s3);
       return { ok: true as const, r };
     } catch (err) {
       const code = objectErrorCode(err);
@@ -112,7 +127,7 @@ export async function backfillS3(opts: S3BackfillOptions): Promise<S3BackfillRep
       return { ok: false as const, failure: { key, code, message } satisfies FailedObject };
     }
   };
-  const counted = (c: S3Checkpoint, r: Awaited<ReturnType<typeof ingestS3Object>>) => ({
+  const counted = (c: S3Checkpoint, r: Awaited<ReturnType<ObjectIngest>>) => ({
     objectsRead: c.objectsRead + 1,
     objectsLanded: c.objectsLanded + (r.segmentsLanded > 0 ? 1 : 0),
     objectsAlreadyPresent: c.objectsAlreadyPresent + (r.segmentsLanded === 0 ? 1 : 0),

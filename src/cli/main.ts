@@ -3,6 +3,7 @@ import { ASSEMBLE_HELP, assembleCommand } from './commands/assemble.js';
 import { BACKFILL_HELP, backfillCommand } from './commands/backfill.js';
 import { DEMO_HELP, demoCommand } from './commands/demo.js';
 import { INGEST_HELP, ingestCommand } from './commands/ingest.js';
+import { REPLAY_HELP, replayCommand } from './commands/replay.js';
 import { SERVE_HELP, serveCommand } from './commands/serve.js';
 import { SIMULATE_HELP, simulateCommand } from './commands/simulate.js';
 import { VERIFY_HELP, verifyCommand } from './commands/verify.js';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   serve: { run: serveCommand, help: SERVE_HELP },
   backfill: { run: backfillCommand, help: BACKFILL_HELP },
   verify: { run: verifyCommand, help: VERIFY_HELP },
+  replay: { run: replayCommand, help: REPLAY_HELP },
 };
 
 const HELP = `efsink — API Gateway access logs onto EFS, byte for byte.

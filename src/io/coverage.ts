@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { isEfsinkError } from '../core/errors.js';
+import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
 import type { SegmentMeta } from '../core/write/segment-meta.js';
 import { inodeOf, listSegments, readSegmentHeader } from './assemble-file.js';
 import { currentJournal, listState } from './journal.js';
@@ -53,4 +54,22 @@ export async function pendingSegments(layout: RootLayout, relPath: string): Prom
   );
   const names = await listSegments(join(layout.segments, relPath));
   return names.filter((n) => journal?.segments[n] === undefined);
+}
+
+/**
+ * True when a segment of `unitId` is on its way into one output file: landed and waiting, or
+ * already in its current journal (assembled, possibly pruned). Segment names end in
+ * `~<unitId>.seg` whatever their time key.
+ */
+export async function unitHasSegment(layout: RootLayout, relPath: string, unitId: string): Promise<boolean> {
+  const suffix = `~${unitId}${SEGMENT_SUFFIX}`;
+  const names = await listSegments(join(layout.segments, relPath));
+  if (names.some((n) => n.endsWith(suffix))) return true;
+  const stateDir = join(layout.state, relPath);
+  const journal = await currentJournal(
+    stateDir,
+    await inodeOf(join(layout.root, relPath)),
+    await listState(stateDir),
+  );
+  return Object.keys(journal?.segments ?? {}).some((n) => n.endsWith(suffix));
 }

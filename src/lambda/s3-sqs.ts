@@ -1,5 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SinkConfig } from '../config/sink-config.js';
 import { gunzipCapped, isGzip } from '../core/decode/gzip.js';
 import { CoreErrorCode, EfsinkError, isEfsinkError } from '../core/errors.js';
@@ -107,10 +107,7 @@ export async function handleS3SqsEvent(event: SQSEvent, deps: S3IngestDeps): Pro
   const failures: { itemIdentifier: string }[] = [];
   for (const message of event.Records ?? []) {
     try {
-      const objects = objectsOfSqsMessage(message);
-      if (objects.length === 0)
-        deps.log.info({ messageId: message.messageId }, 'no object to ingest (test event or other type)');
-      for (const ref of objects) await ingestS3Object(ref, deps);
+      await ingestSqsMessage(message, deps);
     } catch (err) {
       const code = codeOfS3(err);
       deps.metrics.count(MetricName.failures, 1, { errorCode: code });
@@ -119,6 +116,23 @@ export async function handleS3SqsEvent(event: SQSEvent, deps: S3IngestDeps): Pro
     }
   }
   return { batchItemFailures: failures };
+}
+
+/**
+ * Lands every object one SQS message announces (its S3 notification's `ObjectCreated:*` records);
+ * resolves when all are durable, rejects with the first failure. `efsink replay lambda-failures`
+ * calls this too, for SQS batches found in invocation records.
+ */
+export async function ingestSqsMessage(
+  message: Pick<SQSRecord, 'body' | 'messageId'>,
+  deps: S3IngestDeps,
+): Promise<S3IngestResult[]> {
+  const objects = objectsOfSqsMessage(message);
+  if (objects.length === 0)
+    deps.log.info({ messageId: message.messageId }, 'no object to ingest (test event or other type)');
+  const results: S3IngestResult[] = [];
+  for (const ref of objects) results.push(await ingestS3Object(ref, deps));
+  return results;
 }
 
 /** efsink codes as they are; S3 errors as `S3_<name>` (S3_NoSuchKey, S3_AccessDenied); else INTERNAL. */

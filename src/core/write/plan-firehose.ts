@@ -47,7 +47,21 @@ export function planFirehoseRequest(
   template: PathTemplate,
   routing: FirehoseRouting,
 ): UnitPlan {
-  const unitId = unitIdOf('firehose', [requestId]);
+  return planFirehoseRecords(unitIdOf('firehose', [requestId]), timestampMs, records, template, routing);
+}
+
+/**
+ * {@link planFirehoseRequest}'s routing and framing under a given unit id: `efsink replay
+ * firehose-backup` lands the records of a failed request exactly as the receiver would have, under
+ * an identity of its own (ADR 0008).
+ */
+export function planFirehoseRecords(
+  unitId: string,
+  timestampMs: number,
+  records: readonly FirehoseRecord[],
+  template: PathTemplate,
+  routing: FirehoseRouting,
+): UnitPlan {
   const source = routing.source ?? '';
   const direct: TemplateValues = { logGroup: routing.logGroup ?? source, source };
   let directPath: string | undefined;
