@@ -2,7 +2,7 @@
 // `npm run bench` measures the working tree even while an unrelated file elsewhere does not
 // typecheck. Dynamic imports stay separate chunks: a naive or floor child never loads efsink's code.
 // One build, several entry points: the ingest bench (`npm run bench`), `bench:backfill` and
-// `bench:verify` (bench/README.md); code they share lands in common chunks.
+// `bench:verify`, `bench:scale` (bench/README.md); code they share lands in common chunks.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -15,6 +15,7 @@ await build({
     'bench/verify-bench.ts',
     'bench/receiver-bench.ts',
     'bench/efsink-serve.ts',
+    'bench/scale-bench.ts',
   ],
   outdir,
   bundle: true,

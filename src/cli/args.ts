@@ -61,6 +61,7 @@ export const COMMON_SINK_OPTIONS = {
   'max-decompressed-bytes': { type: 'string' },
   'lease-seconds': { type: 'string' },
   'max-batch-bytes': { type: 'string' },
+  'assemble-concurrency': { type: 'string' },
   'log-level': { type: 'string' },
 } as const;
 

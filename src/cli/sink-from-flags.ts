@@ -13,6 +13,7 @@ export interface CommonValues {
   readonly 'max-decompressed-bytes'?: string | undefined;
   readonly 'lease-seconds'?: string | undefined;
   readonly 'max-batch-bytes'?: string | undefined;
+  readonly 'assemble-concurrency'?: string | undefined;
   readonly 'log-level'?: string | undefined;
 }
 
@@ -28,6 +29,7 @@ export function sinkFromFlags(values: CommonValues): { config: SinkConfig; sink:
   set('maxDecompressedBytes', intFlag(values['max-decompressed-bytes'], 'max-decompressed-bytes'));
   set('leaseSeconds', intFlag(values['lease-seconds'], 'lease-seconds'));
   set('maxBatchBytes', intFlag(values['max-batch-bytes'], 'max-batch-bytes'));
+  set('assembleConcurrency', intFlag(values['assemble-concurrency'], 'assemble-concurrency'));
   const config = loadSinkConfig(input as SinkConfigInput, 'flags');
   // Silent by default: the CLI prints one line per failed unit itself; --log-level info adds JSON logs.
   const log = pinoLogger(values['log-level'] ?? process.env.EFSINK_LOG_LEVEL ?? 'silent');

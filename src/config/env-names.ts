@@ -17,4 +17,6 @@ export const ENV = {
   assembleAfterIngest: 'EFSINK_ASSEMBLE_AFTER_INGEST',
   /** Bytes appended per write + fsync + journal commit during assembly. */
   maxBatchBytes: 'EFSINK_MAX_BATCH_BYTES',
+  /** How many output files one assembly pass works on at the same time. */
+  assembleConcurrency: 'EFSINK_ASSEMBLE_CONCURRENCY',
 } as const;

@@ -40,6 +40,12 @@ export const SinkConfigSchema = z.strictObject({
    * bounding memory. @default 8388608
    */
   maxBatchBytes: z._default(z.int().check(z.minimum(1), z.maximum(256 * MiB)), 8 * MiB),
+  /**
+   * Output files one assembly pass works on at the same time. Each file's work is serial round
+   * trips (on EFS ~1–3 ms per metadata operation), so files in parallel multiply throughput;
+   * memory grows with it (each file holds up to one batch, `maxBatchBytes`). @default 4
+   */
+  assembleConcurrency: z._default(z.int().check(z.minimum(1), z.maximum(64)), 4),
   /** @default false */
   assembleAfterIngest: z._default(z.boolean(), false),
 });
@@ -69,6 +75,7 @@ export function sinkConfigFromEnv(env: NodeJS.ProcessEnv): SinkConfig {
   setIf(input, 'leaseSeconds', num(env[ENV.leaseSeconds]));
   setIf(input, 'assembleAfterIngest', bool(env[ENV.assembleAfterIngest]));
   setIf(input, 'maxBatchBytes', num(env[ENV.maxBatchBytes]));
+  setIf(input, 'assembleConcurrency', num(env[ENV.assembleConcurrency]));
   return loadSinkConfig(input as SinkConfigInput, 'env');
 }
 
@@ -97,6 +104,7 @@ const ENV_BY_KEY: Record<string, string> = {
   leaseSeconds: ENV.leaseSeconds,
   assembleAfterIngest: ENV.assembleAfterIngest,
   maxBatchBytes: ENV.maxBatchBytes,
+  assembleConcurrency: ENV.assembleConcurrency,
 };
 
 function nameOf(key: string, source: 'env' | 'flags'): string {

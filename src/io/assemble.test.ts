@@ -248,7 +248,11 @@ describe('assembly', () => {
     let now = Date.now();
     const relPath = 'aws/apigateway/test/2025/08/06/14.log';
     const stateDir = join(root, '.efsink/state', relPath);
-    const config = loadSinkConfig({ root, segmentRetentionSeconds: 0, leaseSeconds: 30 }, 'flags');
+    // One file at a time: the hook below pauses at the first 'synced', which must be 14.log's.
+    const config = loadSinkConfig(
+      { root, segmentRetentionSeconds: 0, leaseSeconds: 30, assembleConcurrency: 1 },
+      'flags',
+    );
     const other = createSink(config, { log: silentLogger, now: () => now });
     let paused = false;
     const slow = createSink(config, {

@@ -6,6 +6,7 @@ import { type AssembleOptions, assembleFile, type FileReport } from './assemble-
 import { pendingSegments } from './coverage.js';
 import { errnoName, isGone } from './errors.js';
 import { fs } from './fs-port.js';
+import { mapBounded } from './map-bounded.js';
 
 export interface AssembleReport {
   readonly files: readonly FileReport[];
@@ -21,25 +22,39 @@ export interface AssembleReport {
 /** Temp files older than this are leftovers of crashed writers (a live write takes milliseconds). */
 export const TEMP_MAX_AGE_MS = 3_600_000;
 
+export interface PassOptions {
+  /**
+   * Output files worked on at the same time (default 1). Files are independent (one lease, one
+   * journal each), so this changes only how long the pass takes: the report lists files in the
+   * same order as a serial pass.
+   */
+  readonly concurrency?: number;
+}
+
 /**
- * One assembly pass over every output file that has landed segments. A failure on one file is
- * reported and does not stop the others.
+ * One assembly pass over every output file that has landed segments, up to `concurrency` files at
+ * a time. A failure on one file is reported and does not stop the others.
  */
-export async function assemblePass(opts: AssembleOptions): Promise<AssembleReport> {
-  const files: FileReport[] = [];
-  const failed: { relPath: string; code: string; message: string }[] = [];
-  for (const relPath of await findOutputsWithSegments(opts.layout.segments)) {
+export async function assemblePass(opts: AssembleOptions, pass: PassOptions = {}): Promise<AssembleReport> {
+  const relPaths = await findOutputsWithSegments(opts.layout.segments);
+  const outcomes = await mapBounded(relPaths, pass.concurrency ?? 1, async (relPath) => {
     try {
-      const file = await assembleFile(opts, relPath);
-      files.push(file);
-      for (const bad of file.invalidSegments)
-        failed.push({ relPath, code: SegmentErrorCode.invalid, message: `${bad.name}: ${bad.message}` });
+      return { relPath, file: await assembleFile(opts, relPath) };
     } catch (err) {
       if (!isEfsinkError(err) && !(err as NodeJS.ErrnoException).code) throw err;
       const code = isEfsinkError(err) ? err.code : `FS_${errnoName(err)}`;
-      failed.push({ relPath, code, message: (err as Error).message });
       opts.log.error({ relPath, code, err: (err as Error).message }, 'assembly failed for one output file');
+      return { relPath, error: { relPath, code, message: (err as Error).message } };
     }
+  });
+  const files: FileReport[] = [];
+  const failed: { relPath: string; code: string; message: string }[] = [];
+  for (const { relPath, file, error } of outcomes) {
+    if (error !== undefined) failed.push(error);
+    if (file === undefined) continue;
+    files.push(file);
+    for (const bad of file.invalidSegments)
+      failed.push({ relPath, code: SegmentErrorCode.invalid, message: `${bad.name}: ${bad.message}` });
   }
   const stuck = [...files.filter((f) => f.status === 'busy'), ...failed].map((f) => f.relPath);
   const oldestUnassembledAgeMs = await oldestPendingAge(opts, stuck);

@@ -43,6 +43,6 @@ export function createSink(config: SinkConfig, deps: SinkDeps): Sink {
   return {
     layout,
     land: (plan) => landUnit(layout, plan),
-    assemble: () => assemblePass(assembleOptions),
+    assemble: () => assemblePass(assembleOptions, { concurrency: config.assembleConcurrency }),
   };
 }

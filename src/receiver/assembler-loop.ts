@@ -35,7 +35,9 @@ export function assemblerLoop(deps: {
         const report = await deps.sink.assemble();
         deps.metrics.oldestUnassembledAge.set(Math.round(report.oldestUnassembledAgeMs / 1000));
         deps.metrics.assemblies.inc({ result: report.failed.length > 0 ? 'failed' : 'ok' });
-        await deps.pins.sweep(deps.now(), DEFAULT_PIN_MAX_AGE_MS);
+        // On a time budget (ADR 0010): a sweep that did not finish carries on after the next pass.
+        const swept = await deps.pins.sweep(deps.now(), DEFAULT_PIN_MAX_AGE_MS);
+        if (swept.removed > 0 || !swept.complete) deps.log.info({ ...swept }, 'request pins swept');
       } catch (err) {
         deps.metrics.assemblies.inc({ result: 'failed' });
         deps.log.error(

@@ -53,7 +53,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
   const keys = accessKeys(config.accessKeys);
   const semaphore = createSemaphore(config.maxConcurrentRequests, config.maxQueuedRequests);
   const metrics = createReceiverMetrics();
-  const pins = requestPins(sink.layout);
+  const pins = requestPins(sink.layout, { now });
   const inFlight = new Set<Promise<void>>();
   const landing = new Map<string, Promise<DeliveryOutcome>>();
   /** Requests waiting for a slot: shutdown answers them 503 at once instead of reading them. */

@@ -41,7 +41,15 @@ describe('efsink ingest cloudwatch + assemble (spawned CLI)', () => {
     expect(first.stdout).toContain('ingested 10 unit(s): 200 events');
     const again = await runCli(['ingest', 'cloudwatch', '--root', root, ...files.slice(0, 4)]);
     expect(again.stdout).toContain('4 duplicate(s), 0 failed');
-    const asm = await runCli(['assemble', '--root', root, '--segment-retention-seconds', '0']);
+    const asm = await runCli([
+      'assemble',
+      '--root',
+      root,
+      '--segment-retention-seconds',
+      '0',
+      '--assemble-concurrency',
+      '3',
+    ]);
     expect(asm.code).toBe(0);
     const out = await readOutputs(root);
     expect(lineMultiset(out)).toEqual(expectedMultiset(corpus));
@@ -145,6 +153,9 @@ describe('efsink ingest cloudwatch + assemble (spawned CLI)', () => {
     expect(t.stderr).toMatch(
       /^LAYOUT_INVALID_TEMPLATE: path template "..\/\{HH\}.log": segment ".." starts with "." \(reserved\)\n$/,
     );
+    const c = await runCli(['assemble', '--root', work, '--assemble-concurrency', '0']);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/^CONFIG_INVALID: invalid configuration: --assemble-concurrency: .*1/);
     const u = await runCli(['frobnicate']);
     expect(u.code).toBe(2);
   });

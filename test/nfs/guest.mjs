@@ -483,6 +483,32 @@ async function pause() {
   }
 }
 
+async function historyScenario() {
+  // Cycles of: ingest a batch of new units into each root (not measured), then one measured
+  // assembly pass. The roots differ only in how many segments their hour file already holds.
+  const passes = [];
+  const ingestRcs = [];
+  for (const [c, files] of cfg.cycles.entries()) {
+    for (const rep of cfg.reps) {
+      const root = join(MOUNT, rep.root);
+      ingestRcs.push(ingest(root, files, `${rep.root} cycle ${c + 1}`).rc);
+      const o0 = ops();
+      const r = assemble(root);
+      passes.push({
+        root: rep.root,
+        cycle: c + 1,
+        history: rep.history + c * files.length,
+        expected: files.length,
+        rc: r.rc,
+        segments: r.segments,
+        ms: r.ms,
+        ops: delta(o0, ops()),
+      });
+    }
+  }
+  result({ rep: 1, root: 'history', ingestRcs, historyPasses: passes });
+}
+
 const SCENARIOS = {
   race,
   redeliver: race,
@@ -491,6 +517,7 @@ const SCENARIOS = {
   'crash-ingest': crashIngest,
   'crash-assemble': crashAssemble,
   pause,
+  history: historyScenario,
 };
 log(`client ${ME}/${CLIENTS} scenario ${cfg.scenario} on ${MOUNT}`);
 await SCENARIOS[cfg.scenario]();

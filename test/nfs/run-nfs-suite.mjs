@@ -9,6 +9,8 @@
 //   b      two clients ingest the same units (redelivery racing itself), assembling repeatedly
 //   c      client 2 powered off mid-ingest, then (next boot) mid-assembly; client 1 takes over
 //   d      client 2's assembler SIGSTOPped holding a lease past its expiry, then SIGCONTinued
+//   history one client: NFS operations of one assembly pass (500 new segments) on an hourly file
+//          that already holds 1,000 and 20,000 segments (issue 10: the count must not follow history)
 // Every efsink scenario is checked on the host: the output files hold exactly the corpus lines once
 // each, no torn line, no NUL byte, each segment contiguous and in order. Counts, never times.
 // Output: $NFS_SUITE_OUT (default /tmp/efsink-nfs-suite): report.md, report.json, the export.
@@ -17,7 +19,8 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSyn
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkOutputs, internalState } from './check.mjs';
-import { generateCorpus } from './corpus.mjs';
+import { generateCorpus, LOG_GROUP, outputPath } from './corpus.mjs';
+import { buildHistory } from './history.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
@@ -85,6 +88,27 @@ const bigCorpus = generateCorpus({
   spacingMs: 4_000,
   seed: 2,
 });
+// The history scenario: roots holding HISTORY segments in one hour file (built on the host), then
+// cycles of HISTORY_UNITS new 20-event units (ingested by the guest) and one measured pass each.
+const HISTORY = (process.env.NFS_SUITE_HISTORY ?? '1000,20000').split(',').map(Number);
+const HISTORY_UNITS = Number(process.env.NFS_SUITE_HISTORY_UNITS ?? 500);
+const HISTORY_CYCLES = Number(process.env.NFS_SUITE_HISTORY_CYCLES ?? 2);
+const HISTORY_HOUR = Date.UTC(2025, 7, 6, 10, 0, 0);
+const historyCorpus = generateCorpus({
+  dir: join(OUT, 'corpus-history'),
+  streams: 1,
+  unitsPerStream: HISTORY_UNITS * HISTORY_CYCLES,
+  eventsPerUnit: 20,
+  startMs: HISTORY_HOUR + 45 * 60_000, // after the history (built into minutes 0-40), same hour
+  spacingMs: 5,
+  seed: 3,
+});
+const historyCycles = Array.from({ length: HISTORY_CYCLES }, (_, c) =>
+  historyCorpus.units.slice(c * HISTORY_UNITS, (c + 1) * HISTORY_UNITS).map((u) => u.file),
+);
+const historyRoot = (h) => `history/h${h}`;
+/** Manifests of the history roots: the host-built history plus the guest's units. */
+const historyManifests = {};
 const halves = { 1: allFiles.filter((_, i) => i % 2 === 0), 2: allFiles.filter((_, i) => i % 2 === 1) };
 say(
   `corpus: ${corpus.units.length} units, ${corpus.events} lines, ${Object.keys(corpus.expected).length} output files, ${corpus.segments} segments`,
@@ -197,6 +221,25 @@ const SCENARIOS = [
       },
     ],
   },
+  {
+    id: 'history',
+    title: `one client: NFS operations of one assembly pass (${HISTORY_UNITS} new segments) vs segments already in the hour file`,
+    manifests: historyManifests,
+    runs: [
+      {
+        clients: 1,
+        cfg: {
+          scenario: 'history',
+          // A 1 h retention keeps the whole hour's segments, as in production; a lease no pass of the
+          // old design outlives here (what is measured is operations, not time).
+          lease: 120,
+          retention: 3600,
+          cycles: historyCycles,
+          reps: HISTORY.map((h) => ({ root: historyRoot(h), history: h })),
+        },
+      },
+    ],
+  },
 ];
 
 function runScenarioRun(s, run, k) {
@@ -252,7 +295,7 @@ function runScenarioRun(s, run, k) {
   const summary = readFileSync(join(runDir, 'summary.txt'), 'utf8');
   const after = {};
   for (const rep of cfg.reps) {
-    const c = checkOutputs(join(EXPORT, rep.root), corpus);
+    const c = checkOutputs(join(EXPORT, rep.root), s.manifests?.[rep.root] ?? corpus);
     after[rep.root] = { lines: c.lines, exact: c.exact, ...internalState(join(EXPORT, rep.root)) };
     say(`  after ${name}: ${rep.root}: ${JSON.stringify(after[rep.root])}`);
   }
@@ -266,6 +309,11 @@ function runScenarioRun(s, run, k) {
     if (!crashed && c.rc !== '0') problems.push(`client ${c.client} exited rc ${c.rc}`);
     for (const res of c.results) {
       for (const rc of res.ingestRcs ?? []) if (rc !== 0) problems.push(`client ${c.client} ingest rc ${rc}`);
+      for (const p of res.historyPasses ?? [])
+        if (p.rc !== 0 || p.segments !== p.expected)
+          problems.push(
+            `client ${c.client} ${p.root} cycle ${p.cycle}: rc ${p.rc}, ${p.segments}/${p.expected} appended`,
+          );
       for (const p of res.passes ?? [])
         if (p.rc !== 0) problems.push(`client ${c.client} assemble rc ${p.rc}`);
       // F1 (FINDINGS.md): a holder paused past its lease must not report its appends as done
@@ -296,6 +344,19 @@ const report = {
 let failed = false;
 const started = Date.now();
 try {
+  if (!ONLY || ONLY.includes('history')) {
+    for (const h of HISTORY) {
+      const t = Date.now();
+      const units = await buildHistory({
+        root: join(EXPORT, historyRoot(h)),
+        units: h,
+        startMs: HISTORY_HOUR,
+        endMs: HISTORY_HOUR + 40 * 60_000,
+      });
+      historyManifests[historyRoot(h)] = manifestOf([...units, ...historyCorpus.units]);
+      say(`history: built ${historyRoot(h)} (${h} segments) in ${Math.round((Date.now() - t) / 1000)} s`);
+    }
+  }
   if (lab(['up', '--export', EXPORT, '--lease', String(NFS_LEASE)]).status !== 0)
     throw new Error('nfs-lab up failed');
   for (const s of SCENARIOS) {
@@ -308,7 +369,7 @@ try {
     ].map(({ root, informational, manifest }) => ({
       root,
       informational,
-      ...checkOutputs(join(EXPORT, root), manifest ?? corpus),
+      ...checkOutputs(join(EXPORT, root), manifest ?? s.manifests?.[root] ?? corpus),
       ...internalState(join(EXPORT, root)),
     }));
     const problems = runs.flatMap((r) => r.problems);
@@ -410,6 +471,38 @@ if (opsRes) {
   md.push('', `write-type = ${WRITE_OPS_ALL.join(', ')}.`, '');
   report.costs = p;
 }
+const historyRes = report.scenarios.find((s) => s.id === 'history')?.runs[0]?.clients[0]?.results[0];
+if (historyRes) {
+  const rows = historyRes.historyPasses;
+  md.push('## One assembly pass vs the history of its hour file (1 client, from /proc/self/mountstats)', '');
+  md.push(
+    `Each pass appends ${HISTORY_UNITS} new segments (20-event units) to one hourly file that already holds the segments in the first column (retention 1 h: all still there). Target (issue 10): the count does not depend on history.`,
+    '',
+    '| history before the pass | appended | all ops | write-type ops | READDIR | READ | WRITE | breakdown |',
+    '|--:|--:|--:|--:|--:|--:|--:|---|',
+  );
+  for (const p of rows)
+    md.push(
+      `| ${p.history} | ${p.segments} | ${sum(p.ops)} | ${sum(p.ops, WRITE_OPS_ALL)} | ${p.ops.READDIR ?? 0} | ${p.ops.READ ?? 0} | ${p.ops.WRITE ?? 0} | ${fmtOps(p.ops)} |`,
+    );
+  const at = (h) => rows.filter((p) => p.root === historyRoot(h));
+  const mean = (xs) => xs.reduce((n, x) => n + x, 0) / Math.max(1, xs.length);
+  const lo = Math.min(...HISTORY);
+  for (const h of HISTORY.filter((x) => x !== lo)) {
+    const all = per(mean(at(h).map((p) => sum(p.ops))), mean(at(lo).map((p) => sum(p.ops))));
+    const wr = per(
+      mean(at(h).map((p) => sum(p.ops, WRITE_OPS_ALL))),
+      mean(at(lo).map((p) => sum(p.ops, WRITE_OPS_ALL))),
+    );
+    md.push('', `Ops of a pass at ${h} ÷ at ${lo} segments of history: all ${all}, write-type ${wr}.`);
+  }
+  md.push(
+    '',
+    `Per appended segment at ${lo}: ${per(mean(at(lo).map((p) => sum(p.ops))), HISTORY_UNITS)} ops (all), ${per(mean(at(lo).map((p) => sum(p.ops, WRITE_OPS_ALL))), HISTORY_UNITS)} write-type.`,
+    '',
+  );
+  report.history = rows;
+}
 md.push(`Suite wall time: ${Math.round((Date.now() - started) / 1000)} s.`);
 writeFileSync(join(OUT, 'report.md'), `${md.join('\n')}\n`);
 writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2));
@@ -417,3 +510,19 @@ console.log(`\n${md.join('\n')}\n`);
 say(`report: ${join(OUT, 'report.md')} and report.json`);
 say(failed ? 'FAILED' : 'all efsink scenarios passed');
 process.exitCode = failed ? 1 : 0;
+
+/** The manifest shape of corpus.mjs for a list of units (sorted by first timestamp). */
+function manifestOf(units) {
+  const sorted = [...units].sort((a, b) => a.first - b.first || a.file.localeCompare(b.file));
+  const expected = {};
+  let segments = 0;
+  for (const u of sorted)
+    for (const [p, lines] of Object.entries(u.outputs)) {
+      segments++;
+      expected[p] ??= [];
+      expected[p].push(...lines);
+    }
+  if (Object.keys(expected).some((p) => p !== outputPath(LOG_GROUP, HISTORY_HOUR)))
+    throw new Error('history units must all land in one hour file');
+  return { units: sorted, expected, segments, events: sorted.reduce((n, u) => n + u.count, 0) };
+}

@@ -1,8 +1,9 @@
 import { COMMON_SINK_OPTIONS, parseCommandArgs } from '../args.js';
 import { sinkFromFlags } from '../sink-from-flags.js';
 
-export const ASSEMBLE_HELP = `efsink assemble --root DIR [--lease-seconds N] [--segment-retention-seconds N]
-  One assembly pass: appends landed segments exactly once to the output files under DIR.
+export const ASSEMBLE_HELP = `efsink assemble --root DIR [--lease-seconds N] [--segment-retention-seconds N] [--assemble-concurrency N]
+  One assembly pass: appends landed segments exactly once to the output files under DIR, working on
+  up to N files at a time (default 4).
   Exit 0 when every file was assembled or is busy (held by another assembler); 1 if any failed.`;
 
 export async function assembleCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {

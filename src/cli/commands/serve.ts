@@ -50,6 +50,7 @@ export async function serveCommand(argv: readonly string[], out: NodeJS.Writable
     'segment-retention-seconds': values['segment-retention-seconds'] ?? env[ENV.segmentRetentionSeconds],
     'max-decompressed-bytes': values['max-decompressed-bytes'] ?? env[ENV.maxDecompressedBytes],
     'lease-seconds': values['lease-seconds'] ?? env[ENV.leaseSeconds],
+    'assemble-concurrency': values['assemble-concurrency'] ?? env[ENV.assembleConcurrency],
     'log-level': values['log-level'] ?? env[RECEIVER_ENV.logLevel] ?? 'info',
   });
   const overrides: Record<string, unknown> = {
