@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Annotations, App, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -14,7 +15,7 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { CloudWatchLogsToEfs } from '../lib/cloudwatch-logs-to-efs.js';
-import { defaultHandlerEntry, efsinkRepoRoot } from '../lib/efsink-function.js';
+import { type EfsinkHandlerName, handlerBundleDirectory } from '../lib/efsink-function.js';
 import { FirehoseHttpEndpointToEfs } from '../lib/firehose-http-endpoint-to-efs.js';
 import { FirehoseS3ToEfs } from '../lib/firehose-s3-to-efs.js';
 import { type EfsinkVpcEndpointService, EfsinkVpcEndpoints } from '../lib/vpc-endpoints.js';
@@ -151,7 +152,8 @@ function receiverImage(scope: Construct, config: DeployConfig): ecs.ContainerIma
     }
     return ecs.ContainerImage.fromRegistry(uri);
   }
-  const root = efsinkRepoRoot();
+  // The repository root: this file runs as infra/bin/app.ts or bundled as infra/.build/app.mjs.
+  const root = fileURLToPath(new URL('../..', import.meta.url));
   if (!existsSync(join(root, 'Dockerfile'))) {
     throw new Error('efsink app: no Dockerfile at the repository root; pass -c receiverImage=<image URI>');
   }
@@ -162,18 +164,23 @@ function receiverImage(scope: Construct, config: DeployConfig): ecs.ContainerIma
   });
 }
 
+/** The prebuilt bundle a path deploys (`npm run build` makes it). */
+function bundleOf(name: EfsinkHandlerName): string {
+  return join(handlerBundleDirectory(name), 'index.mjs');
+}
+
 const STACKS: Record<
   DeployPath,
   { id: string; handlers: readonly string[]; create: typeof CloudWatchStack }
 > = {
   cloudwatch: {
     id: 'EfsinkCloudWatchLogs',
-    handlers: [defaultHandlerEntry('cloudwatch-logs-handler'), defaultHandlerEntry('assemble-handler')],
+    handlers: [bundleOf('cloudwatch-logs-handler'), bundleOf('assemble-handler')],
     create: CloudWatchStack,
   },
   'firehose-s3': {
     id: 'EfsinkFirehoseS3',
-    handlers: [defaultHandlerEntry('s3-sqs-handler'), defaultHandlerEntry('assemble-handler')],
+    handlers: [bundleOf('s3-sqs-handler'), bundleOf('assemble-handler')],
     create: FirehoseS3Stack,
   },
   'firehose-http': { id: 'EfsinkFirehoseHttp', handlers: [], create: FirehoseHttpStack },

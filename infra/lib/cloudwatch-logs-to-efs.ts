@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as logsDestinations from 'aws-cdk-lib/aws-logs-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -10,7 +10,7 @@ import { ENV } from '../../src/config/env-names.js';
 import { METRICS_SERVICE } from '../../src/observability/metrics.js';
 import { EfsAccess, type EfsTargetProps } from './efs-access.js';
 import { assemblerProps, EfsAssembler, type EfsAssemblerOptions } from './efs-assembler.js';
-import { createEfsinkFunction, defaultHandlerEntry, type EfsinkFunctionOptions } from './efsink-function.js';
+import { createEfsinkFunction, type EfsinkFunctionOptions } from './efsink-function.js';
 import {
   asyncInvocationAlarms,
   createDeadLetterQueue,
@@ -41,8 +41,9 @@ export interface CloudWatchLogsToEfsProps extends EfsTargetProps, EfsinkFunction
    */
   readonly filterName?: string;
   /**
-   * Absolute path of the ingest handler's TypeScript entry (exports `handler`).
-   * @default - `src/lambda/cloudwatch-logs-handler.ts` of the efsink package
+   * Absolute path of an entry file for the ingest handler (TypeScript or JavaScript, exports `handler`),
+   * bundled at synth by the app's esbuild instead of the prebuilt handler.
+   * @default - the prebuilt `dist/lambda/cloudwatch-logs-handler/` bundle of the efsink package
    */
   readonly entry?: string;
   /**
@@ -96,7 +97,7 @@ export interface CloudWatchLogsToEfsProps extends EfsTargetProps, EfsinkFunction
  * the scheduled assembler. Failed async invocations land in an SQS queue with the original payload.
  */
 export class CloudWatchLogsToEfs extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly deadLetterQueue: sqs.Queue;
   readonly subscriptionFilter: logs.SubscriptionFilter;
   readonly efs: EfsAccess;
@@ -122,7 +123,8 @@ export class CloudWatchLogsToEfs extends Construct {
     this.function = createEfsinkFunction(this, 'Function', {
       ...props,
       efs: this.efs,
-      entry: props.entry ?? defaultHandlerEntry('cloudwatch-logs-handler'),
+      handler: 'cloudwatch-logs-handler',
+      ...(props.entry === undefined ? {} : { entry: props.entry }),
       description: 'efsink: CloudWatch Logs subscription to EFS segments',
       timeout,
       memorySize: props.memorySize ?? 512,

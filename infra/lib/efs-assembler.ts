@@ -2,14 +2,14 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../src/config/env-names.js';
 import { METRICS_NAMESPACE, METRICS_SERVICE, MetricName } from '../../src/observability/metrics.js';
 import { EfsAccess, type EfsTargetProps } from './efs-access.js';
-import { createEfsinkFunction, defaultHandlerEntry, type EfsinkFunctionOptions } from './efsink-function.js';
+import { createEfsinkFunction, type EfsinkFunctionOptions } from './efsink-function.js';
 import { ConstructConfigError } from './errors.js';
 import {
   alarmAtLeast,
@@ -33,8 +33,9 @@ export const OLDEST_SEGMENT_AGE_METRIC = {
 /** Assembler settings a path construct passes through. */
 export interface EfsAssemblerOptions extends EfsinkFunctionOptions, EfsinkAlarmOptions {
   /**
-   * Absolute path of the assembler's TypeScript entry (exports `handler`).
-   * @default - `src/lambda/assemble-handler.ts` of the efsink package
+   * Absolute path of an entry file for the assembler (TypeScript or JavaScript, exports `handler`),
+   * bundled at synth by the app's esbuild instead of the prebuilt handler.
+   * @default - the prebuilt `dist/lambda/assemble-handler/` bundle of the efsink package
    */
   readonly entry?: string;
   /**
@@ -75,7 +76,7 @@ export interface EfsAssemblerProps extends EfsTargetProps, EfsAssemblerOptions {
  * schedule, an on-failure queue and alarms (errors, throttles, failed passes, late segments).
  */
 export class EfsAssembler extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   /** Receives the schedule events whose pass failed (Lambda on-failure destination). */
   readonly deadLetterQueue: sqs.Queue;
   readonly alarms: readonly cloudwatch.Alarm[];
@@ -101,7 +102,8 @@ export class EfsAssembler extends Construct {
     this.function = createEfsinkFunction(this, 'Function', {
       ...props,
       efs,
-      entry: props.entry ?? defaultHandlerEntry('assemble-handler'),
+      handler: 'assemble-handler',
+      ...(props.entry === undefined ? {} : { entry: props.entry }),
       description: 'efsink: assemble landed segments into the hourly files',
       timeout,
       memorySize: props.memorySize ?? 1024,

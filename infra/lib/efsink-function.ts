@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -51,8 +51,14 @@ export interface EfsinkFunctionOptions {
 export interface EfsinkFunctionProps extends EfsinkFunctionOptions {
   /** VPC, subnets and the access point to mount (`EFSINK_ROOT` = its mount path). */
   readonly efs: EfsAccess;
-  /** Absolute path of the TypeScript entry file (exports `handler`); must exist at synth. */
-  readonly entry: string;
+  /** Which efsink handler the function runs: its prebuilt bundle is the default code. */
+  readonly handler: EfsinkHandlerName;
+  /**
+   * Absolute path of a TypeScript/JavaScript entry file (exports `handler`) to bundle instead of the
+   * prebuilt handler, with the esbuild of the app's own node_modules; must exist at synth.
+   * @default - the prebuilt bundle of `handler` shipped in the efsink package (dist/lambda/)
+   */
+  readonly entry?: string;
   /** Function description shown in the console. */
   readonly description: string;
   /** Explicit timeout, 1-900 s (validated by the caller). */
@@ -96,52 +102,47 @@ export function efsinkRuntime(scope: Construct, nodeVersion: number | undefined)
   );
 }
 
-let cachedRepoRoot: string | undefined;
+/** The Lambda handlers efsink ships, each prebuilt into `dist/lambda/<name>/index.mjs`. */
+export type EfsinkHandlerName = 'cloudwatch-logs-handler' | 's3-sqs-handler' | 'assemble-handler';
 
 /**
- * The efsink package root: the nearest ancestor of this file whose package.json is named `efsink`.
- * Works from `infra/lib/*.ts`, from `dist/infra/lib/*.js` and from a bundled app in `infra/.build/`.
+ * The folder holding a handler's prebuilt bundle (`index.mjs` + source map), built by
+ * `npm run build` (scripts/bundle.mjs) and shipped in the npm package. Found relative to this module,
+ * never by searching: from the compiled `dist/infra/lib/` it is `dist/lambda/`, from the TypeScript
+ * source in a checkout (`infra/lib/`, tests) it is `dist/lambda/` of the same checkout.
  */
-export function efsinkRepoRoot(): string {
-  if (cachedRepoRoot !== undefined) return cachedRepoRoot;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (
-      existsSync(manifest) &&
-      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'efsink'
-    ) {
-      cachedRepoRoot = dir;
-      return dir;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('efsink: cannot find the package root (package.json named "efsink")');
-    dir = parent;
-  }
-}
-
-/** Default entry of a handler: `src/lambda/<name>.ts` in the efsink package. */
-export function defaultHandlerEntry(
-  name: 'cloudwatch-logs-handler' | 's3-sqs-handler' | 'assemble-handler',
-): string {
-  return join(efsinkRepoRoot(), 'src', 'lambda', `${name}.ts`);
+export function handlerBundleDirectory(name: EfsinkHandlerName): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const fromDist = join(here, '..', '..', 'lambda', name);
+  return existsSync(fromDist) ? fromDist : join(here, '..', '..', 'dist', 'lambda', name);
 }
 
 /**
- * A VPC-attached Node.js function with the EFS access point mounted, bundled by the esbuild found in
- * node_modules (never Docker), as one self-contained ESM file: `externalModules: []` so the AWS SDK
- * the S3 handler needs is bundled at the version we test, and the CloudWatch handler carries none.
+ * A VPC-attached Node.js function with the EFS access point mounted. Its code is the handler's
+ * prebuilt one-file ESM bundle from the efsink package (the AWS SDK the S3 handler needs is bundled
+ * at the version we test; the CloudWatch handler carries none), or, when `entry` is given, that file
+ * bundled at synth by the local esbuild.
  */
 export function createEfsinkFunction(
   scope: Construct,
   id: string,
   props: EfsinkFunctionProps,
-): NodejsFunction {
-  if (!existsSync(props.entry)) {
+): lambda.Function {
+  const path = `${scope.node.path}/${id}`;
+  const bundleDirectory = handlerBundleDirectory(props.handler);
+  if (props.entry !== undefined && !existsSync(props.entry)) {
     throw new ConstructConfigError(
       'ENTRY_NOT_FOUND',
-      `${scope.node.path}/${id}`,
-      `handler entry ${props.entry} does not exist; build the handler or pass "entry"`,
+      path,
+      `handler entry ${props.entry} does not exist; give an existing file or leave "entry" unset`,
+    );
+  }
+  if (props.entry === undefined && !existsSync(join(bundleDirectory, 'index.mjs'))) {
+    throw new ConstructConfigError(
+      'ENTRY_NOT_FOUND',
+      path,
+      `the prebuilt ${props.handler} bundle ${join(bundleDirectory, 'index.mjs')} does not exist; ` +
+        'in a checkout run `npm run build` (an installed efsink package ships it)',
     );
   }
   const runtime = efsinkRuntime(scope, props.nodeVersion);
@@ -162,9 +163,7 @@ export function createEfsinkFunction(
   if (props.maxDecompressedBytes !== undefined) {
     environment[ENV.maxDecompressedBytes] = String(props.maxDecompressedBytes);
   }
-  const fn = new NodejsFunction(scope, id, {
-    entry: props.entry,
-    handler: 'handler',
+  const common = {
     description: props.description,
     runtime,
     architecture: props.architecture ?? lambda.Architecture.ARM_64,
@@ -179,29 +178,43 @@ export function createEfsinkFunction(
     ...(props.efs.vpcSubnets === undefined ? {} : { vpcSubnets: props.efs.vpcSubnets }),
     securityGroups: [securityGroup],
     filesystem: props.efs.lambdaFileSystem(),
-    projectRoot: efsinkRepoRoot(),
-    depsLockFilePath: join(efsinkRepoRoot(), 'package-lock.json'),
-    bundling: {
-      forceDockerBundling: false,
-      format: OutputFormat.ESM,
-      target: `node${EFSINK_NODE_MAJOR}`,
-      externalModules: [],
-      minify: true,
-      sourceMap: true,
-      sourcesContent: false,
-      mainFields: ['module', 'main'],
-      // CommonJS dependencies (pino, powertools) call require() for Node built-ins; an ESM bundle
-      // has no require unless we create one.
-      banner:
-        "import{createRequire as __efsinkCreateRequire}from'node:module';const require=__efsinkCreateRequire(import.meta.url);",
-    },
-  });
+  };
+  const fn =
+    props.entry === undefined
+      ? // The bundle that `npm test` ran (test/integration/lambda-bundle.test.ts) is the one deployed;
+        // an installed package needs neither the TypeScript sources nor esbuild.
+        new lambda.Function(scope, id, {
+          ...common,
+          code: lambda.Code.fromAsset(bundleDirectory),
+          handler: 'index.handler',
+        })
+      : new NodejsFunction(scope, id, {
+          ...common,
+          entry: props.entry,
+          handler: 'handler',
+          // Local esbuild from the app's node_modules, never Docker; one self-contained ESM file
+          // (`externalModules: []`: the AWS SDK is bundled at the version the app tested).
+          bundling: {
+            forceDockerBundling: false,
+            format: OutputFormat.ESM,
+            target: `node${EFSINK_NODE_MAJOR}`,
+            externalModules: [],
+            minify: true,
+            sourceMap: true,
+            sourcesContent: false,
+            mainFields: ['module', 'main'],
+            // CommonJS dependencies (pino, powertools) call require() for Node built-ins; an ESM
+            // bundle has no require unless we create one.
+            banner:
+              "import{createRequire as __efsinkCreateRequire}from'node:module';const require=__efsinkCreateRequire(import.meta.url);",
+          },
+        });
   acknowledgeEfsinkFunctionFindings(fn, runtime);
   return fn;
 }
 
 /** The cdk-nag findings every efsink function carries by design (listed in infra/README.md). */
-function acknowledgeEfsinkFunctionFindings(fn: NodejsFunction, runtime: lambda.Runtime): void {
+function acknowledgeEfsinkFunctionFindings(fn: lambda.Function, runtime: lambda.Runtime): void {
   if (fn.role !== undefined) {
     acknowledgeNag(
       fn.role,

@@ -3,8 +3,8 @@ import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -22,7 +22,7 @@ import {
 } from './delivery-stream.js';
 import { EfsAccess, type EfsTargetProps } from './efs-access.js';
 import { assemblerProps, EfsAssembler, type EfsAssemblerOptions } from './efs-assembler.js';
-import { createEfsinkFunction, defaultHandlerEntry, type EfsinkFunctionOptions } from './efsink-function.js';
+import { createEfsinkFunction, type EfsinkFunctionOptions } from './efsink-function.js';
 import { ConstructConfigError } from './errors.js';
 import {
   createDeadLetterQueue,
@@ -103,8 +103,9 @@ export interface FirehoseS3ToEfsProps extends EfsTargetProps, EfsinkFunctionOpti
    */
   readonly bufferingSizeMiB?: number;
   /**
-   * Absolute path of the S3 handler's TypeScript entry (exports `handler`, returns `batchItemFailures`).
-   * @default - `src/lambda/s3-sqs-handler.ts` of the efsink package
+   * Absolute path of an entry file for the S3 handler (TypeScript or JavaScript, exports `handler`,
+   * returns `batchItemFailures`), bundled at synth by the app's esbuild instead of the prebuilt handler.
+   * @default - the prebuilt `dist/lambda/s3-sqs-handler/` bundle of the efsink package
    */
   readonly entry?: string;
   /**
@@ -171,7 +172,7 @@ export class FirehoseS3ToEfs extends Construct {
   readonly bucket: s3.IBucket;
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly efs: EfsAccess;
   readonly assembler: EfsAssembler | undefined;
   readonly alarms: readonly cloudwatch.Alarm[];
@@ -267,7 +268,8 @@ export class FirehoseS3ToEfs extends Construct {
     this.function = createEfsinkFunction(this, 'Function', {
       ...props,
       efs: this.efs,
-      entry: props.entry ?? defaultHandlerEntry('s3-sqs-handler'),
+      handler: 's3-sqs-handler',
+      ...(props.entry === undefined ? {} : { entry: props.entry }),
       description: 'efsink: Firehose objects in S3 to EFS segments',
       timeout,
       memorySize: props.memorySize ?? 1024,

@@ -3,11 +3,12 @@ export * from './cloudwatch-logs-to-efs.js';
 export * from './efs-access.js';
 export * from './efs-assembler.js';
 export {
-  defaultHandlerEntry,
   EFSINK_NODE_MAJOR,
   EFSINK_RUNTIME,
   type EfsinkFunctionOptions,
+  type EfsinkHandlerName,
   type EfsinkNodeVersion,
+  handlerBundleDirectory,
 } from './efsink-function.js';
 export * from './errors.js';
 export * from './firehose-http-endpoint-to-efs.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Synthesizes the example CDK app offline: bundles infra/bin/main.ts with the local esbuild (Node 20
-// cannot run TypeScript), then runs it. Used two ways:
+// Synthesizes the example CDK app offline: bundles infra/bin/main.ts with the local esbuild (so any
+// Node >= 22 runs it, without type stripping), then runs it. Used two ways:
 //   - by the CDK CLI (infra/cdk.json "app"), which sets CDK_OUTDIR and CDK_CONTEXT_JSON;
 //   - by hand: `node infra/scripts/synth.mjs [-c key=value ...]` writes infra/cdk.out and prints a
 //     summary (stacks, resources, Lambda runtimes, bundle sizes). With no -c at all it synthesizes
@@ -20,7 +20,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node22',
   packages: 'external',
   logLevel: 'warning',
 });

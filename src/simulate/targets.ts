@@ -9,7 +9,7 @@ import { silentLogger } from '../observability/logger.js';
 import { noMetrics } from '../observability/metrics.js';
 import { createReceiver, type Receiver } from '../receiver/server.js';
 import { SimulateErrorCode } from './errors.js';
-import { createLocalS3Client, type S3Server, startS3Server } from './s3-server.js';
+import { createLocalS3Client, type LocalS3Server, startLocalS3Server } from './local-s3.js';
 
 /** The CloudWatch subscription Lambda's code, exactly: `ingestCloudWatchLogsEvent` on this sink. */
 export function cloudWatchLambda(config: SinkConfig, sink: Sink) {
@@ -56,14 +56,14 @@ export async function startLocalReceiver(
   return { receiver, url: `http://127.0.0.1:${port}/` };
 }
 
-/** s3rver in a child process on 127.0.0.1 with `bucket` created; SIMULATE_START_FAILED if it cannot start. */
-export async function startLocalS3(bucket: string): Promise<S3Server> {
+/** The in-process local S3 server on 127.0.0.1 with `bucket` created; SIMULATE_START_FAILED if it cannot start. */
+export async function startLocalS3(bucket: string): Promise<LocalS3Server> {
   try {
-    return await startS3Server({ buckets: [bucket], quiet: true });
+    return await startLocalS3Server({ buckets: [bucket] });
   } catch (err) {
     throw new EfsinkError(
       SimulateErrorCode.startFailed,
-      `the local S3 server (s3rver, a dev dependency installed by npm ci) did not start: ${(err as Error).message}`,
+      `the local S3 server did not start: ${(err as Error).message}`,
       { cause: err },
     );
   }

@@ -6,10 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCorpus, expectedMultiset, lineMultiset, readOutputs } from '../support/corpus.js';
 
 /**
- * The artifact Lambda runs: dist/lambda/cloudwatch-logs-handler.mjs (built by `npm run build`),
+ * The artifact Lambda runs: dist/lambda/cloudwatch-logs-handler/index.mjs (built by `npm run build`),
  * loaded in a fresh Node process with only environment configuration, as the nodejs22.x runtime does.
  */
-const BUNDLE = resolve(import.meta.dirname, '../../dist/lambda/cloudwatch-logs-handler.mjs');
+const BUNDLE = resolve(import.meta.dirname, '../../dist/lambda/cloudwatch-logs-handler/index.mjs');
 let root: string;
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'efsink-bundle-'));
@@ -103,7 +103,7 @@ describe('the bundled CloudWatch Logs Lambda handler', () => {
         env,
       ).status,
     ).toBe(0);
-    const r = invoke([{}], env, resolve(import.meta.dirname, '../../dist/lambda/assemble-handler.mjs'));
+    const r = invoke([{}], env, resolve(import.meta.dirname, '../../dist/lambda/assemble-handler/index.mjs'));
     expect(r.status, r.stderr).toBe(0);
     expect(r.results).toEqual([{ ok: { files: 1, failed: [] } }]);
     expect(r.stdout).toContain('"OldestUnassembledSegmentAgeSeconds"');

@@ -12,16 +12,27 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalS3Server } from '../../src/simulate/local-s3.js';
 import { createS3TestClient, type S3Server, startS3Server } from '../support/s3-server.js';
 
 const bucket = 'access-logs';
 
-describe('startS3Server (s3rver) driven by the real @aws-sdk/client-s3', () => {
-  let server: S3Server;
+/**
+ * One S3 contract, two servers: s3rver (an independent implementation from npm, the tests' S3) and
+ * the in-process server the demo ships (src/simulate/local-s3.ts). Both must pass every case, so
+ * the demo's S3 behaves like the one the rest of the suite trusts.
+ */
+const SERVERS: [string, (buckets: string[]) => Promise<{ endpoint: string; stop(): Promise<void> }>][] = [
+  ['s3rver (test/support/s3-server.ts)', (buckets) => startS3Server({ buckets })],
+  ['local S3 (src/simulate/local-s3.ts)', (buckets) => startLocalS3Server({ buckets })],
+];
+
+describe.each(SERVERS)('%s driven by the real @aws-sdk/client-s3', (_name, start) => {
+  let server: { endpoint: string; stop(): Promise<void> };
   let client: S3Client;
 
   beforeAll(async () => {
-    server = await startS3Server({ buckets: [bucket] });
+    server = await start([bucket]);
     client = createS3TestClient(server.endpoint);
   });
 
@@ -143,6 +154,26 @@ describe('startS3Server (s3rver) driven by the real @aws-sdk/client-s3', () => {
     await client.send(new CreateBucketCommand({ Bucket: 'second-bucket' }));
     await client.send(new PutObjectCommand({ Bucket: 'second-bucket', Key: 'k', Body: 'v' }));
     expect((await client.send(new ListObjectsV2Command({ Bucket: 'second-bucket' }))).KeyCount).toBe(1);
+  });
+
+  it('fails PutObject into a bucket that does not exist with NoSuchBucket (404)', async () => {
+    const error = await client
+      .send(new PutObjectCommand({ Bucket: 'no-such-bucket', Key: 'k', Body: 'v' }))
+      .catch((e: unknown) => e);
+    expect((error as { name?: string }).name).toBe('NoSuchBucket');
+    expect((error as NoSuchKey).$metadata.httpStatusCode).toBe(404);
+  });
+});
+
+describe('startS3Server (s3rver)', () => {
+  let server: S3Server;
+  afterAll(async () => server?.stop());
+
+  it('keeps the buckets it created (by config or by the API) in its directory', async () => {
+    server = await startS3Server({ buckets: [bucket] });
+    const client = createS3TestClient(server.endpoint);
+    await client.send(new CreateBucketCommand({ Bucket: 'second-bucket' }));
+    client.destroy();
     expect(await readdir(server.directory)).toEqual(expect.arrayContaining([bucket, 'second-bucket']));
   });
 });

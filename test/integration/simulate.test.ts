@@ -15,9 +15,9 @@ import { createFirehoseHttpEmitter } from '../../src/simulate/firehose-http.js';
 import { createFirehoseS3Emitter } from '../../src/simulate/firehose-s3.js';
 import { resolveFormat, type SimFormat } from '../../src/simulate/format.js';
 import { checkPath, readLogGroupFiles, runSimulation } from '../../src/simulate/run.js';
-import { type S3Server, startS3Server } from '../../src/simulate/s3-server.js';
 import { cloudWatchLambda, s3SqsLambda, startLocalReceiver } from '../../src/simulate/targets.js';
 import { runCli } from '../support/cli.js';
+import { type S3Server, startS3Server } from '../support/s3-server.js';
 
 const START = Date.UTC(2026, 10, 22, 8, 59, 57); // the runs cross 09:00 in simulated time
 const BUCKET = 'sim-test';

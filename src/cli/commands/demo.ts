@@ -15,9 +15,9 @@ import type { FileComparison, PathName } from '../../simulate/expected.js';
 import { createFirehoseHttpEmitter } from '../../simulate/firehose-http.js';
 import { createFirehoseS3Emitter } from '../../simulate/firehose-s3.js';
 import { resolveFormat, type SimFormat } from '../../simulate/format.js';
+import type { LocalS3Server } from '../../simulate/local-s3.js';
 import { formatBytes, formatCount, renderTree } from '../../simulate/report.js';
 import { checkPath, type RunSimulationResult, runSimulation } from '../../simulate/run.js';
-import type { S3Server } from '../../simulate/s3-server.js';
 import { cloudWatchLambda, s3SqsLambda, startLocalReceiver, startLocalS3 } from '../../simulate/targets.js';
 import { intFlag, parseCommandArgs } from '../args.js';
 
@@ -25,7 +25,7 @@ export const DEMO_HELP = `efsink demo [--root DIR] [--requests N] [--seed N]
   The whole system on this machine, a folder standing in for EFS: a local API Gateway (real HTTP on
   127.0.0.1, proxying to a tiny demo API) renders access logs and sends them through all three paths —
   CloudWatch Logs subscription → the Lambda code; Firehose → HTTP endpoint → the efsink serve receiver;
-  Firehose → S3 (s3rver) → SQS event → the Lambda code — with redeliveries, then assembles and checks
+  Firehose → S3 (local S3 server) → SQS event → the Lambda code — with redeliveries, then assembles and checks
   every file byte for byte against what the gateway rendered. Exit 0 only if all paths are byte-exact.
   Without --root a temporary folder is used and removed.`;
 
@@ -81,7 +81,7 @@ export async function demoCommand(argv: readonly string[], out: NodeJS.WritableS
       `${GROUP}/firehose-http`,
     );
     cleanups.push(() => receiver.close());
-    const s3: S3Server = await startLocalS3(BUCKET);
+    const s3: LocalS3Server = await startLocalS3(BUCKET);
     cleanups.push(() => s3.stop());
     const s3Lambda = s3SqsLambda(config, sink, s3.endpoint, `${GROUP}/firehose-s3`);
     cleanups.push(async () => s3Lambda.s3.destroy());
@@ -91,7 +91,7 @@ export async function demoCommand(argv: readonly string[], out: NodeJS.WritableS
     );
     out.write(`  demo API          ${demoApi.url} (the gateway's integration)\n`);
     out.write(`  receiver          ${receiverUrl} (efsink serve's code)\n`);
-    out.write(`  S3                ${s3.endpoint} (s3rver, child pid ${s3.pid})\n`);
+    out.write(`  S3                ${s3.endpoint} (local S3-compatible server, in process)\n`);
 
     const clock = (salt: number) => createSimClock(START_MS, createPrng(seed * 31 + salt), 1, 16);
     const runs: PathRun[] = [
