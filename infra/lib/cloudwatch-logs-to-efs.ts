@@ -7,6 +7,7 @@ import * as logsDestinations from 'aws-cdk-lib/aws-logs-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../src/config/env-names.js';
+import { METRICS_SERVICE } from '../../src/observability/metrics.js';
 import { EfsAccess, type EfsTargetProps } from './efs-access.js';
 import { assemblerProps, EfsAssembler, type EfsAssemblerOptions } from './efs-assembler.js';
 import { createEfsinkFunction, type EfsinkFunctionOptions } from './efsink-function.js';
@@ -153,18 +154,39 @@ export class CloudWatchLogsToEfs extends Construct {
         : new EfsAssembler(this, 'Assembler', assemblerProps(props, this.efs, props.assembler));
 
     this.alarms = [
-      ...functionAlarms(this, 'Ingest', this.function, props.alarmTopic),
-      ...asyncInvocationAlarms(this, 'Ingest', this.function, props.alarmTopic),
-      queueDepthAlarm(this, 'DeadLetterQueueAlarm', this.deadLetterQueue, props.alarmTopic),
+      ...functionAlarms(this, 'LogsIngest', this.function, props.alarmTopic),
+      ...asyncInvocationAlarms(this, 'LogsIngest', this.function, props.alarmTopic),
+      queueDepthAlarm(
+        this,
+        'OnFailureQueueAlarm',
+        this.deadLetterQueue,
+        'efsink: the ingest function gave up on a CloudWatch Logs batch (retries and maximum event age ' +
+          'exhausted); the record is in the on-failure queue, replay it with efsink replay lambda-failures',
+        props.alarmTopic,
+      ),
     ];
     this.dashboard =
       props.createDashboard === false
         ? undefined
         : createEfsinkDashboard(this, 'Dashboard', {
-            functions: [this.function, ...(this.assembler ? [this.assembler.function] : [])],
-            queues: [this.deadLetterQueue, ...(this.assembler ? [this.assembler.deadLetterQueue] : [])],
             alarms: [...this.alarms, ...(this.assembler?.alarms ?? [])],
-            extraMetrics: this.assembler ? [this.assembler.segmentAgeMetric] : [],
+            services: [
+              METRICS_SERVICE.cloudwatchLogs,
+              ...(this.assembler ? [METRICS_SERVICE.assembler] : []),
+            ],
+            functions: [this.function, ...(this.assembler ? [this.assembler.function] : [])],
+            deadLetterQueues: [
+              this.deadLetterQueue,
+              ...(this.assembler ? [this.assembler.deadLetterQueue] : []),
+            ],
+            // What the subscription delivered: one asynchronous invocation per batch of log events.
+            sourceMetrics: [
+              this.function.metric('AsyncEventsReceived', { statistic: 'Sum', label: 'AsyncEventsReceived' }),
+            ],
+            // How long batches wait in Lambda's asynchronous queue (retries, throttles).
+            lagMetrics: [
+              this.function.metric('AsyncEventAge', { statistic: 'Maximum', label: 'AsyncEventAge (ms)' }),
+            ],
           });
   }
 }

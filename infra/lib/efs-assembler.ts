@@ -7,6 +7,7 @@ import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../src/config/env-names.js';
+import { METRICS_NAMESPACE, METRICS_SERVICE, MetricName } from '../../src/observability/metrics.js';
 import { EfsAccess, type EfsTargetProps } from './efs-access.js';
 import { createEfsinkFunction, type EfsinkFunctionOptions } from './efsink-function.js';
 import { ConstructConfigError } from './errors.js';
@@ -24,9 +25,9 @@ import { validateDurationSeconds } from './validation.js';
  * dimension) with the age of the oldest segment not yet assembled. Missing data does not alarm.
  */
 export const OLDEST_SEGMENT_AGE_METRIC = {
-  namespace: 'efsink',
-  metricName: 'OldestUnassembledSegmentAgeSeconds',
-  dimensionsMap: { service: 'efsink-assembler' },
+  namespace: METRICS_NAMESPACE,
+  metricName: MetricName.oldestUnassembledSegmentAgeSeconds,
+  dimensionsMap: { service: METRICS_SERVICE.assembler },
 } as const;
 
 /** Assembler settings a path construct passes through. */
@@ -141,7 +142,13 @@ export class EfsAssembler extends Construct {
     );
     this.alarms = [
       ...functionAlarms(this, 'Assembler', this.function, props.alarmTopic),
-      queueDepthAlarm(this, 'DeadLetterQueueAlarm', this.deadLetterQueue, props.alarmTopic),
+      queueDepthAlarm(
+        this,
+        'AssemblerOnFailureQueueAlarm',
+        this.deadLetterQueue,
+        'efsink: a scheduled assembly pass failed (its schedule event is in the on-failure queue); the next pass retries',
+        props.alarmTopic,
+      ),
       lateSegments,
     ];
   }

@@ -12,6 +12,7 @@ export const CONSTRUCT_CONFIG_ERROR_CODES = [
   'ENDPOINT_URL_INVALID',
   'PREFIX_INVALID',
   'INVALID_NODE_VERSION',
+  'LOG_GROUP_INVALID',
 ] as const;
 
 export type ConstructConfigErrorCode = (typeof CONSTRUCT_CONFIG_ERROR_CODES)[number];

@@ -19,6 +19,7 @@ import {
   keepAliveTimeoutSecondsFor,
 } from '../../src/config/receiver-config.js';
 import { RECEIVER_ENV } from '../../src/config/receiver-env-names.js';
+import { METRICS_SERVICE, MetricName } from '../../src/observability/metrics.js';
 import type { AccessLogsTarget } from './access-logs.js';
 import {
   createFirehoseErrorLogging,
@@ -29,9 +30,18 @@ import {
 } from './delivery-stream.js';
 import { createWriterSecurityGroup, EfsAccess, type EfsTargetProps } from './efs-access.js';
 import { ConstructConfigError } from './errors.js';
-import { alarmOnAny, type EfsinkAlarmOptions, firehoseAlarms } from './monitoring.js';
+import {
+  alarmAtLeast,
+  alarmBelow,
+  alarmOnAny,
+  createEfsinkDashboard,
+  type EfsinkAlarmOptions,
+  efsinkMetric,
+  firehoseAlarms,
+  firehoseMetric,
+} from './monitoring.js';
 import { acknowledgeNag } from './nag.js';
-import { validateDurationSeconds, validateRange } from './validation.js';
+import { validateDurationSeconds, validateLogGroupName, validateRange } from './validation.js';
 
 /**
  * Environment variable that carries the Firehose access key into the receiver container (injected by
@@ -151,10 +161,52 @@ export interface FirehoseHttpEndpointToEfsProps extends EfsTargetProps, EfsinkAl
    */
   readonly command?: readonly string[];
   /**
-   * Number of receiver tasks. Two or more spread across AZs.
-   * @default 2
+   * Number of receiver tasks when the service is created; autoscaling moves it between `minTasks` and
+   * `maxTasks` afterwards. Left unset, CloudFormation does not reset the count autoscaling chose on
+   * every deployment (it would with a fixed value).
+   * @default - not set: ECS starts 1 task and autoscaling raises it to `minTasks`
    */
   readonly desiredCount?: number;
+  /**
+   * Fewest receiver tasks autoscaling keeps, 1-1000. Two or more spread across AZs.
+   * @default 2
+   */
+  readonly minTasks?: number;
+  /**
+   * Most receiver tasks autoscaling starts, `minTasks`-1000.
+   * @default 10
+   */
+  readonly maxTasks?: number;
+  /**
+   * Average CPU utilization of the tasks that autoscaling keeps (target tracking), 10-90 %.
+   * @default 60
+   */
+  readonly targetCpuUtilizationPercent?: number;
+  /**
+   * Load balancer requests per task per minute that autoscaling keeps (target tracking on
+   * `ALBRequestCountPerTarget`), 1-100000. The receiver holds 8 requests at once
+   * (`EFSINK_MAX_CONCURRENT_REQUESTS`); at 300 a minute all 8 slots are busy once a request takes
+   * 1.6 s, which EFS's fsync latency reaches before the CPU target does.
+   * @default 300
+   */
+  readonly targetRequestsPerTask?: number;
+  /**
+   * Name of the output folder for records that are not CloudWatch Logs payloads: the `{logGroup}` of
+   * the path template (`EFSINK_LOG_GROUP`), 1-512 characters. Set it, so that files do not land
+   * under the delivery stream's name, which is generated and changes when the construct moves.
+   * @default - the delivery stream name from each request's X-Amz-Firehose-Source-Arn
+   */
+  readonly logGroup?: string;
+  /**
+   * Alarm when the receiver's oldest unassembled segment is older than this.
+   * @default Duration.hours(2)
+   */
+  readonly maxSegmentAge?: Duration;
+  /**
+   * Create a CloudWatch dashboard (alarms, throughput, lag, failures, load balancer and tasks).
+   * @default true
+   */
+  readonly createDashboard?: boolean;
   /**
    * Task CPU units (256, 512, 1024, 2048, 4096, ...).
    * @default 512
@@ -210,6 +262,10 @@ export class FirehoseHttpEndpointToEfs extends Construct {
   readonly efs: EfsAccess;
   readonly endpointUrl: string;
   readonly alarms: readonly cloudwatch.Alarm[];
+  readonly dashboard: cloudwatch.Dashboard | undefined;
+  /** The `service` dimension of this receiver's EMF metrics (`EFSINK_METRICS_SERVICE`). */
+  readonly metricsService: string;
+  readonly scaling: ecs.ScalableTaskCount;
 
   constructor(scope: Construct, id: string, props: FirehoseHttpEndpointToEfsProps) {
     super(scope, id);
@@ -225,9 +281,18 @@ export class FirehoseHttpEndpointToEfs extends Construct {
     validateRange(this, 'bufferingSizeMiB', bufferingSizeMiB, 1, 64, ' MiB');
     validateDurationSeconds(this, 'retryDuration', retryDuration, 0, 7200);
     validateDurationSeconds(this, 'idleTimeout', idleTimeout, 1, 4000);
+    const minTasks = props.minTasks ?? 2;
+    const maxTasks = props.maxTasks ?? 10;
+    validateRange(this, 'minTasks', minTasks, 1, 1000);
+    validateRange(this, 'maxTasks', maxTasks, Token.isUnresolved(minTasks) ? 1 : minTasks, 1000);
     validateRange(this, 'desiredCount', props.desiredCount, 0, 1000);
+    validateRange(this, 'targetCpuUtilizationPercent', props.targetCpuUtilizationPercent, 10, 90, ' %');
+    validateRange(this, 'targetRequestsPerTask', props.targetRequestsPerTask, 1, 100_000);
+    validateLogGroupName(this, props.logGroup);
     this.deliveryStreamName = resolveDeliveryStreamName(this, props.deliveryStreamName);
     this.endpointUrl = `https://${props.domainName}/`;
+    // Firehose stream names are unique in an account and Region, so this receiver's metrics are too.
+    this.metricsService = `${METRICS_SERVICE.receiver}-${this.deliveryStreamName}`;
 
     this.efs = new EfsAccess(this, 'Efs', props);
     this.accessKeySecret =
@@ -286,7 +351,23 @@ export class FirehoseHttpEndpointToEfs extends Construct {
         [ENV.root]: this.efs.mountPath,
         // Derived from the load balancer's idle timeout, so the load balancer closes idle connections first.
         [RECEIVER_ENV.keepAliveTimeoutSeconds]: String(keepAliveTimeoutSecondsFor(idleTimeout.toSeconds())),
+        [RECEIVER_ENV.metricsService]: this.metricsService,
+        ...(props.logGroup === undefined ? {} : { [RECEIVER_ENV.logGroup]: props.logGroup }),
         ...props.environment,
+      },
+      // ECS ignores the image's HEALTHCHECK; this one replaces a task whose receiver stops answering.
+      // The image has node but maybe not curl, so node's own fetch asks /healthz.
+      healthCheck: {
+        command: [
+          'CMD',
+          'node',
+          '-e',
+          `fetch('http://127.0.0.1:${containerPort}${props.healthCheckPath ?? '/healthz'}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+        ],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(30),
       },
       secrets: {
         [ACCESS_KEY_ENV]: ecs.Secret.fromSecretsManager(this.accessKeySecret, ACCESS_KEY_SECRET_FIELD),
@@ -329,7 +410,7 @@ export class FirehoseHttpEndpointToEfs extends Construct {
       // exactOptionalPropertyTypes: CDK classes are not assignable to their interfaces without a cast.
       cluster: cluster as ecs.ICluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: props.desiredCount ?? 2,
+      ...(props.desiredCount === undefined ? {} : { desiredCount: props.desiredCount }),
       securityGroups: [serviceSecurityGroup],
       ...(props.vpcSubnets === undefined ? {} : { vpcSubnets: props.vpcSubnets }),
       assignPublicIp: false,
@@ -400,6 +481,14 @@ export class FirehoseHttpEndpointToEfs extends Construct {
         healthyHttpCodes: props.healthyHttpCodes ?? '200',
         interval: Duration.seconds(15),
       },
+    });
+    this.scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
+    this.scaling.scaleOnCpuUtilization('CpuScaling', {
+      targetUtilizationPercent: props.targetCpuUtilizationPercent ?? 60,
+    });
+    this.scaling.scaleOnRequestCount('RequestScaling', {
+      requestsPerTarget: props.targetRequestsPerTask ?? 300,
+      targetGroup,
     });
     if (props.hostedZone !== undefined) {
       new route53.ARecord(this, 'AliasRecord', {
@@ -480,12 +569,46 @@ export class FirehoseHttpEndpointToEfs extends Construct {
     this.deliveryStream.node.addDependency(role, this.service);
     this.deliveryStreamArn = this.deliveryStream.attrArn;
 
+    const maxSegmentAge = props.maxSegmentAge ?? Duration.hours(2);
+    const stream = (metricName: string, statistic: string) =>
+      firehoseMetric(this.deliveryStreamName, metricName, statistic);
+    const targetMetric = (code: elbv2.HttpCodeTarget) =>
+      targetGroup.metrics.httpCodeTarget(code, { period: Duration.minutes(5), statistic: 'Sum' });
     this.alarms = [
-      ...firehoseAlarms(
+      ...firehoseAlarms(this, this.deliveryStreamName, 'DeliveryToHttpEndpoint', props.alarmTopic),
+      // DeliveryToHttpEndpoint.Success: successful requests over attempted ones; below 1 means the
+      // receiver refused or failed a request (Firehose retries it, then writes it to the backup).
+      alarmBelow(
         this,
-        'DeliveryStream',
-        this.deliveryStreamName,
-        'DeliveryToHttpEndpoint',
+        'DeliveryToHttpEndpointSuccessAlarm',
+        stream('DeliveryToHttpEndpoint.Success', 'Average'),
+        1,
+        'efsink: Firehose had failed requests to the receiver in 5 minutes (it retries, then backs them up to S3)',
+        props.alarmTopic,
+      ),
+      alarmOnAny(
+        this,
+        'ReceiverAssemblyFailuresAlarm',
+        efsinkMetric(MetricName.assemblyFailures, this.metricsService, 'Sum'),
+        'efsink receiver: an assembly pass left a file unassembled (the next pass retries)',
+        props.alarmTopic,
+      ),
+      alarmAtLeast(
+        this,
+        'ReceiverSegmentAgeAlarm',
+        efsinkMetric(MetricName.oldestUnassembledSegmentAgeSeconds, this.metricsService, 'Maximum'),
+        maxSegmentAge.toSeconds(),
+        `efsink receiver: a segment has waited longer than ${maxSegmentAge.toHumanString()} to be assembled`,
+        props.alarmTopic,
+      ),
+      alarmOnAny(
+        this,
+        'LoadBalancer5xxAlarm',
+        this.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, {
+          period: Duration.minutes(5),
+          statistic: 'Sum',
+        }),
+        'efsink receiver: the load balancer answered 5xx itself (no healthy task, or a task closed the connection)',
         props.alarmTopic,
       ),
       alarmOnAny(
@@ -498,17 +621,67 @@ export class FirehoseHttpEndpointToEfs extends Construct {
       alarmOnAny(
         this,
         'Target5xxAlarm',
-        targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
-          period: Duration.minutes(5),
-          statistic: 'Sum',
-        }),
+        targetMetric(elbv2.HttpCodeTarget.TARGET_5XX_COUNT),
         'efsink receiver: answered 5xx (Firehose retries, then backs up to S3)',
         props.alarmTopic,
       ),
     ];
-    new cloudwatch.Dashboard(this, 'Dashboard').addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms], width: 24 }),
-    );
+    const fiveMinutes = { period: Duration.minutes(5) };
+    this.dashboard =
+      props.createDashboard === false
+        ? undefined
+        : createEfsinkDashboard(this, 'Dashboard', {
+            alarms: this.alarms,
+            services: [this.metricsService],
+            functions: [],
+            deadLetterQueues: [],
+            sourceMetrics: [
+              stream('IncomingRecords', 'Sum'),
+              stream('DeliveryToHttpEndpoint.Records', 'Sum'),
+            ],
+            lagMetrics: [stream('DeliveryToHttpEndpoint.DataFreshness', 'Maximum')],
+            extraRows: [
+              [
+                new cloudwatch.GraphWidget({
+                  title: 'Load balancer: requests, 5xx from tasks and from the load balancer',
+                  left: [targetGroup.metrics.requestCount({ ...fiveMinutes, statistic: 'Sum' })],
+                  right: [
+                    targetMetric(elbv2.HttpCodeTarget.TARGET_5XX_COUNT),
+                    targetMetric(elbv2.HttpCodeTarget.TARGET_4XX_COUNT),
+                    this.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, {
+                      ...fiveMinutes,
+                      statistic: 'Sum',
+                    }),
+                  ],
+                  width: 8,
+                }),
+                new cloudwatch.GraphWidget({
+                  title: 'Targets: healthy and unhealthy tasks',
+                  left: [
+                    targetGroup.metrics.healthyHostCount({ ...fiveMinutes, statistic: 'Minimum' }),
+                    targetGroup.metrics.unhealthyHostCount({ ...fiveMinutes, statistic: 'Maximum' }),
+                  ],
+                  width: 8,
+                }),
+                new cloudwatch.GraphWidget({
+                  title: 'Firehose: delivery success ratio; receiver response time (p99)',
+                  left: [stream('DeliveryToHttpEndpoint.Success', 'Average')],
+                  right: [targetGroup.metrics.targetResponseTime({ ...fiveMinutes, statistic: 'p99' })],
+                  width: 8,
+                }),
+              ],
+              [
+                new cloudwatch.GraphWidget({
+                  title: 'Receiver tasks: CPU and memory utilization (%), autoscaling between bounds',
+                  left: [
+                    this.service.metricCpuUtilization({ ...fiveMinutes, statistic: 'Average' }),
+                    this.service.metricMemoryUtilization({ ...fiveMinutes, statistic: 'Maximum' }),
+                  ],
+                  width: 24,
+                }),
+              ],
+            ],
+          });
   }
 
   /** Pass to a REST API stage's `accessLogDestination` so the stage writes to this stream. */

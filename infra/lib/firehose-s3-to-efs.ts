@@ -10,6 +10,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { RECEIVER_ENV } from '../../src/config/receiver-env-names.js';
+import { METRICS_SERVICE } from '../../src/observability/metrics.js';
 import type { AccessLogsTarget } from './access-logs.js';
 import {
   createFirehoseErrorLogging,
@@ -27,11 +29,12 @@ import {
   createEfsinkDashboard,
   type EfsinkAlarmOptions,
   firehoseAlarms,
+  firehoseMetric,
   functionAlarms,
   queueDepthAlarm,
 } from './monitoring.js';
 import { acknowledgeNag, wildcardResourceFinding } from './nag.js';
-import { validateDurationSeconds, validateRange } from './validation.js';
+import { validateDurationSeconds, validateLogGroupName, validateRange } from './validation.js';
 
 /** Firehose `CompressionFormat` values the S3 handler can read. */
 export type FirehoseS3Compression = 'UNCOMPRESSED' | 'GZIP';
@@ -147,6 +150,13 @@ export interface FirehoseS3ToEfsProps extends EfsTargetProps, EfsinkFunctionOpti
    * @default true
    */
   readonly createDashboard?: boolean;
+  /**
+   * Name of the output folder: the `{logGroup}` of the path template (`EFSINK_LOG_GROUP` of the S3
+   * handler), 1-512 characters. Set it, so that files do not land under the delivery stream's name,
+   * which is generated and changes when the construct moves.
+   * @default - the delivery stream name read from each object's name
+   */
+  readonly logGroup?: string;
 }
 
 const ERROR_PREFIX = 'failed/';
@@ -182,6 +192,7 @@ export class FirehoseS3ToEfs extends Construct {
     validateRange(this, 'bufferingSizeMiB', bufferingSizeMiB, 1, 128, ' MiB');
     validateRange(this, 'batchSize', props.batchSize, 1, 10_000);
     validateRange(this, 'maxReceiveCount', maxReceiveCount, 1, 1000);
+    validateLogGroupName(this, props.logGroup);
     const visibilityTimeout = props.visibilityTimeout ?? Duration.seconds(timeout.toSeconds() * 6);
     validateDurationSeconds(this, 'visibilityTimeout', visibilityTimeout, 0, 43_200);
     if (!visibilityTimeout.isUnresolved() && visibilityTimeout.toSeconds() < 6 * timeout.toSeconds()) {
@@ -262,6 +273,7 @@ export class FirehoseS3ToEfs extends Construct {
       description: 'efsink: Firehose objects in S3 to EFS segments',
       timeout,
       memorySize: props.memorySize ?? 1024,
+      environment: props.logGroup === undefined ? {} : { [RECEIVER_ENV.logGroup]: props.logGroup },
     });
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
@@ -288,22 +300,38 @@ export class FirehoseS3ToEfs extends Construct {
         : new EfsAssembler(this, 'Assembler', assemblerProps(props, this.efs, props.assembler));
 
     this.alarms = [
-      ...functionAlarms(this, 'Ingest', this.function, props.alarmTopic),
-      queueDepthAlarm(this, 'DeadLetterQueueAlarm', this.deadLetterQueue, props.alarmTopic),
-      ...firehoseAlarms(this, 'DeliveryStream', this.deliveryStreamName, 'DeliveryToS3', props.alarmTopic),
+      ...functionAlarms(this, 'ObjectIngest', this.function, props.alarmTopic),
+      queueDepthAlarm(
+        this,
+        'DeadLetterQueueAlarm',
+        this.deadLetterQueue,
+        `efsink: S3 notifications failed ${maxReceiveCount} times and moved to the dead-letter queue; ` +
+          'fix the cause, then redrive them with aws sqs start-message-move-task',
+        props.alarmTopic,
+      ),
+      ...firehoseAlarms(this, this.deliveryStreamName, 'DeliveryToS3', props.alarmTopic),
     ];
+    const stream = (metricName: string, statistic: string) =>
+      firehoseMetric(this.deliveryStreamName, metricName, statistic);
     this.dashboard =
       props.createDashboard === false
         ? undefined
         : createEfsinkDashboard(this, 'Dashboard', {
+            alarms: [...this.alarms, ...(this.assembler?.alarms ?? [])],
+            services: [METRICS_SERVICE.s3Sqs, ...(this.assembler ? [METRICS_SERVICE.assembler] : [])],
             functions: [this.function, ...(this.assembler ? [this.assembler.function] : [])],
-            queues: [
-              this.queue,
+            deadLetterQueues: [
               this.deadLetterQueue,
               ...(this.assembler ? [this.assembler.deadLetterQueue] : []),
             ],
-            alarms: [...this.alarms, ...(this.assembler?.alarms ?? [])],
-            extraMetrics: this.assembler ? [this.assembler.segmentAgeMetric] : [],
+            sourceMetrics: [stream('IncomingRecords', 'Sum'), stream('DeliveryToS3.Records', 'Sum')],
+            lagMetrics: [
+              stream('DeliveryToS3.DataFreshness', 'Maximum'),
+              this.queue.metricApproximateAgeOfOldestMessage({
+                statistic: 'Maximum',
+                label: 'Notification queue: age of oldest message',
+              }),
+            ],
           });
   }
 

@@ -1,10 +1,16 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import {
+  ERROR_CODE_DIMENSION,
+  METRICS_NAMESPACE,
+  MetricName,
+  type MetricNameValue,
+} from '../../src/observability/metrics.js';
 import { acknowledgeNag } from './nag.js';
 
 /** Alarm settings shared by every efsink construct. */
@@ -17,6 +23,47 @@ export interface EfsinkAlarmOptions {
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
+
+/** Where each alarm's entry is: a `### <alarm construct id>` heading (infra/test/runbook.test.ts). */
+export const RUNBOOK = 'docs/runbook.md';
+
+/**
+ * `<stack name>-<construct path in the stack>`, e.g. `EfsinkFirehoseHttp-HttpPath-UnhealthyTargetsAlarm`:
+ * unique in an account and Region (stack names are), readable on a page, and its last segment (the
+ * alarm's construct id) is the heading of its entry in docs/runbook.md.
+ */
+function alarmNameOf(scope: Construct, id: string): string {
+  const stack = Stack.of(scope);
+  const path = scope.node.scopes.slice(stack.node.scopes.length).map((s) => s.node.id);
+  return [stack.stackName, ...path, id].join('-').slice(0, 255);
+}
+
+function createAlarm(
+  scope: Construct,
+  id: string,
+  props: {
+    metric: cloudwatch.IMetric;
+    threshold: number;
+    comparisonOperator: cloudwatch.ComparisonOperator;
+    description: string;
+  },
+  topic: sns.ITopic | undefined,
+): cloudwatch.Alarm {
+  const alarm = new cloudwatch.Alarm(scope, id, {
+    alarmName: alarmNameOf(scope, id),
+    metric: props.metric,
+    threshold: props.threshold,
+    evaluationPeriods: 1,
+    comparisonOperator: props.comparisonOperator,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    alarmDescription: `${props.description}. Runbook: ${RUNBOOK}#${id.toLowerCase()}`,
+  });
+  if (topic !== undefined) {
+    alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+    alarm.addOkAction(new cloudwatchActions.SnsAction(topic));
+  }
+  return alarm;
+}
 
 /** An alarm that fires when `metric` (summed over 5 minutes) is at least 1. */
 export function alarmOnAny(
@@ -38,19 +85,34 @@ export function alarmAtLeast(
   description: string,
   topic: sns.ITopic | undefined,
 ): cloudwatch.Alarm {
-  const alarm = new cloudwatch.Alarm(scope, id, {
-    metric,
-    threshold,
-    evaluationPeriods: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    alarmDescription: description,
-  });
-  if (topic !== undefined) {
-    alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-    alarm.addOkAction(new cloudwatchActions.SnsAction(topic));
-  }
-  return alarm;
+  return createAlarm(
+    scope,
+    id,
+    {
+      metric,
+      threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description,
+    },
+    topic,
+  );
+}
+
+/** An alarm that fires when one period of `metric` is below `threshold`; missing data is OK. */
+export function alarmBelow(
+  scope: Construct,
+  id: string,
+  metric: cloudwatch.IMetric,
+  threshold: number,
+  description: string,
+  topic: sns.ITopic | undefined,
+): cloudwatch.Alarm {
+  return createAlarm(
+    scope,
+    id,
+    { metric, threshold, comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, description },
+    topic,
+  );
 }
 
 /** Errors and throttles of a function. */
@@ -105,13 +167,14 @@ export function queueDepthAlarm(
   scope: Construct,
   id: string,
   queue: sqs.IQueue,
+  description: string,
   topic: sns.ITopic | undefined,
 ): cloudwatch.Alarm {
   return alarmOnAny(
     scope,
     id,
     queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
-    'efsink: a dead-letter queue holds failed deliveries; inspect, fix, then redrive',
+    description,
     topic,
   );
 }
@@ -133,53 +196,157 @@ export function createDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
   return queue;
 }
 
-/** What {@link createEfsinkDashboard} draws. */
-export interface EfsinkDashboardContent {
-  /** Functions to graph (invocations, errors, throttles, duration). */
-  readonly functions: readonly lambda.IFunction[];
-  /** Queues whose visible messages are graphed. */
-  readonly queues: readonly sqs.IQueue[];
-  /** Alarms shown in the status widget. */
-  readonly alarms: readonly cloudwatch.IAlarm[];
-  /**
-   * More metrics for the backlog graph.
-   * @default - none
-   */
-  readonly extraMetrics?: readonly cloudwatch.IMetric[];
+/**
+ * One of the metrics efsink publishes itself (namespace `efsink`, dimension `service`): EMF from the
+ * Lambda handlers and from the receiver (docs/ARCHITECTURE.md, "Telemetry").
+ */
+export function efsinkMetric(
+  name: MetricNameValue,
+  service: string,
+  statistic: 'Sum' | 'Maximum',
+  period: Duration = FIVE_MINUTES,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { service },
+    statistic,
+    period,
+  });
 }
 
-/** One dashboard per path: alarm states, function activity, queue depths. */
+/**
+ * Every `Failures` time series of the given services, one line per `errorCode`: the codes are only
+ * known at run time, so a search expression finds them.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/search-expression-syntax.html
+ */
+export function failuresByCode(services: readonly string[]): cloudwatch.IMetric {
+  const which = services.map((s) => `service="${s}"`).join(' OR ');
+  return new cloudwatch.MathExpression({
+    expression: `SEARCH('{${METRICS_NAMESPACE},${ERROR_CODE_DIMENSION},service} MetricName="${MetricName.failures}" (${which})', 'Sum', 300)`,
+    usingMetrics: {},
+    label: '',
+    period: FIVE_MINUTES,
+  });
+}
+
+/** What {@link createEfsinkDashboard} draws. */
+export interface EfsinkDashboardContent {
+  /** Alarms shown in the status widget. */
+  readonly alarms: readonly cloudwatch.IAlarm[];
+  /** `service` values of the efsink metrics this path publishes (ingest first, then assembler). */
+  readonly services: readonly string[];
+  /** Functions whose errors, throttles and duration are graphed. */
+  readonly functions: readonly lambda.IFunction[];
+  /** Dead-letter and on-failure queues (depth). */
+  readonly deadLetterQueues: readonly sqs.IQueue[];
+  /** What the source handed over, graphed beside `EventsReceived` (e.g. Firehose `IncomingRecords`). */
+  readonly sourceMetrics: readonly cloudwatch.IMetric[];
+  /** Lag beside the oldest unassembled segment: Firehose freshness, queue age, async event age. */
+  readonly lagMetrics: readonly cloudwatch.IMetric[];
+  /**
+   * More rows at the bottom (the receiver's load balancer and tasks).
+   * @default - none
+   */
+  readonly extraRows?: readonly (readonly cloudwatch.IWidget[])[];
+}
+
+/**
+ * One dashboard per path, top to bottom: alarm states; throughput (events received, segments and
+ * bytes landed, and what the source delivered); lag (oldest unassembled segment, source freshness);
+ * failures by code and failed assembly passes; duplicates skipped; dead-letter queue depth; Lambda
+ * errors, throttles and duration; then the path's own rows.
+ */
 export function createEfsinkDashboard(
   scope: Construct,
   id: string,
   content: EfsinkDashboardContent,
 ): cloudwatch.Dashboard {
+  const per = (name: MetricNameValue, statistic: 'Sum' | 'Maximum') =>
+    content.services.map((service) => efsinkMetric(name, service, statistic));
   const dashboard = new cloudwatch.Dashboard(scope, id);
   dashboard.addWidgets(
     new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...content.alarms], width: 24 }),
   );
-  for (const fn of content.functions) {
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: 'Throughput: events received, segments landed (sum per 5 min)',
+      left: [...per(MetricName.eventsReceived, 'Sum'), ...content.sourceMetrics],
+      right: per(MetricName.segmentsLanded, 'Sum'),
+      width: 12,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Throughput: bytes written to EFS (sum per 5 min)',
+      left: per(MetricName.bytesWritten, 'Sum'),
+      width: 12,
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: 'Lag: oldest unassembled segment and source freshness (seconds, max)',
+      left: [...per(MetricName.oldestUnassembledSegmentAgeSeconds, 'Maximum'), ...content.lagMetrics],
+      width: 12,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Failures by error code; failed assembly passes',
+      left: [failuresByCode(content.services)],
+      right: per(MetricName.assemblyFailures, 'Sum'),
+      width: 12,
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: 'Duplicates skipped (redelivered units already on EFS)',
+      left: per(MetricName.duplicateUnits, 'Sum'),
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Dead-letter and on-failure queue depth',
+      left: content.deadLetterQueues.map((q) =>
+        q.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES }),
+      ),
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Lambda errors and throttles',
+      left: content.functions.flatMap((fn) => [
+        fn.metricErrors({ period: FIVE_MINUTES, label: `Errors ${fn.node.id}` }),
+        fn.metricThrottles({ period: FIVE_MINUTES, label: `Throttles ${fn.node.id}` }),
+      ]),
+      width: 8,
+    }),
+  );
+  if (content.functions.length > 0) {
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: `${fn.node.path}: invocations, errors, throttles`,
-        left: [fn.metricInvocations(), fn.metricErrors(), fn.metricThrottles()],
-        width: 12,
-      }),
-      new cloudwatch.GraphWidget({
-        title: `${fn.node.path}: duration`,
-        left: [fn.metricDuration({ statistic: 'p99' }), fn.metricDuration({ statistic: 'Maximum' })],
-        width: 12,
+        title: 'Lambda invocations and duration (p99)',
+        left: content.functions.map((fn) =>
+          fn.metricInvocations({ period: FIVE_MINUTES, label: `Invocations ${fn.node.id}` }),
+        ),
+        right: content.functions.map((fn) =>
+          fn.metricDuration({ statistic: 'p99', period: FIVE_MINUTES, label: `Duration p99 ${fn.node.id}` }),
+        ),
+        width: 24,
       }),
     );
   }
-  const queueMetrics = content.queues.map((queue) =>
-    queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
-  );
-  const extra = [...queueMetrics, ...(content.extraMetrics ?? [])];
-  if (extra.length > 0) {
-    dashboard.addWidgets(new cloudwatch.GraphWidget({ title: 'Queues and backlog', left: extra, width: 24 }));
-  }
+  for (const row of content.extraRows ?? []) dashboard.addWidgets(...row);
   return dashboard;
+}
+
+/** A metric of one delivery stream (namespace `AWS/Firehose`, dimension `DeliveryStreamName`). */
+export function firehoseMetric(
+  deliveryStreamName: string,
+  metricName: string,
+  statistic: string,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/Firehose',
+    metricName,
+    dimensionsMap: { DeliveryStreamName: deliveryStreamName },
+    statistic,
+    period: FIVE_MINUTES,
+  });
 }
 
 /**
@@ -189,33 +356,24 @@ export function createEfsinkDashboard(
  */
 export function firehoseAlarms(
   scope: Construct,
-  id: string,
   deliveryStreamName: string,
   destination: 'DeliveryToS3' | 'DeliveryToHttpEndpoint',
   topic: sns.ITopic | undefined,
 ): cloudwatch.Alarm[] {
-  const metric = (metricName: string, statistic: string) =>
-    new cloudwatch.Metric({
-      namespace: 'AWS/Firehose',
-      metricName,
-      dimensionsMap: { DeliveryStreamName: deliveryStreamName },
-      statistic,
-      period: FIVE_MINUTES,
-    });
   return [
     alarmAtLeast(
       scope,
-      `${id}DataFreshnessAlarm`,
-      metric(`${destination}.DataFreshness`, 'Maximum'),
+      `${destination}DataFreshnessAlarm`,
+      firehoseMetric(deliveryStreamName, `${destination}.DataFreshness`, 'Maximum'),
       900,
-      `efsink ${id}: Firehose holds records older than 15 minutes (${destination} failing or behind)`,
+      `efsink: Firehose holds records older than 15 minutes (${destination} failing or behind)`,
       topic,
     ),
     alarmOnAny(
       scope,
-      `${id}ThrottledRecordsAlarm`,
-      metric('ThrottledRecords', 'Sum'),
-      `efsink ${id}: Firehose throttled incoming records (access log lines lost at the source)`,
+      'ThrottledRecordsAlarm',
+      firehoseMetric(deliveryStreamName, 'ThrottledRecords', 'Sum'),
+      'efsink: Firehose throttled incoming records (access log lines lost at the source)',
       topic,
     ),
   ];

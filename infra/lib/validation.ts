@@ -76,3 +76,20 @@ export function validateDurationSeconds(
   if (value === undefined || value.isUnresolved()) return;
   validateRange(scope, field, value.toSeconds(), minSeconds, maxSeconds, ' s');
 }
+
+/**
+ * Fails unless `name` is usable as the `{logGroup}` output folder: 1-512 characters (a CloudWatch
+ * Logs group name's limit) with no control characters. The path template confines any value under
+ * the root, so nothing else is refused. Tokens are skipped.
+ */
+export function validateLogGroupName(scope: IConstruct, name: string | undefined): void {
+  if (name === undefined || Token.isUnresolved(name)) return;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
+  if (name.length === 0 || name.length > 512 || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new ConstructConfigError(
+      'LOG_GROUP_INVALID',
+      scope.node.path,
+      `logGroup ${JSON.stringify(name)} (${name.length} characters) must be 1-512 characters without control characters`,
+    );
+  }
+}

@@ -106,7 +106,10 @@ describe('FirehoseHttpEndpointToEfs', () => {
         Match.objectLike({
           Command: ['serve', '--root', '/mnt/efsink', '--port', '8080'],
           MountPoints: [{ ContainerPath: '/mnt/efsink', SourceVolume: 'efs', ReadOnly: false }],
-          Environment: Match.arrayWith([{ Name: 'EFSINK_ROOT', Value: '/mnt/efsink' }]),
+          Environment: Match.arrayWith([
+            { Name: 'EFSINK_ROOT', Value: '/mnt/efsink' },
+            { Name: 'EFSINK_METRICS_SERVICE', Value: 'efsink-receiver-amazon-apigateway-efsink-http' },
+          ]),
           Secrets: [Match.objectLike({ Name: 'EFSINK_ACCESS_KEY' })],
         }),
       ],
@@ -116,7 +119,8 @@ describe('FirehoseHttpEndpointToEfs', () => {
   test('runs the service in private subnets without public IPs and opens NFS 2049 from it', () => {
     template.hasResourceProperties('AWS::ECS::Service', {
       LaunchType: 'FARGATE',
-      DesiredCount: 2,
+      // Autoscaling owns the count: a fixed DesiredCount would reset it on every deployment.
+      DesiredCount: Match.absent(),
       NetworkConfiguration: {
         AwsvpcConfiguration: Match.objectLike({
           AssignPublicIp: 'DISABLED',
@@ -154,8 +158,119 @@ describe('FirehoseHttpEndpointToEfs', () => {
         'ThrottledRecords',
         'UnHealthyHostCount',
         'HTTPCode_Target_5XX_Count',
+        'HTTPCode_ELB_5XX_Count',
+        'DeliveryToHttpEndpoint.Success',
+        'AssemblyFailures',
+        'OldestUnassembledSegmentAgeSeconds',
       ]),
     );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'TestStack-HttpPath-DeliveryToHttpEndpointSuccessAlarm',
+      Namespace: 'AWS/Firehose',
+      MetricName: 'DeliveryToHttpEndpoint.Success',
+      Dimensions: [{ Name: 'DeliveryStreamName', Value: 'amazon-apigateway-efsink-http' }],
+      Statistic: 'Average',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'efsink',
+      MetricName: 'AssemblyFailures',
+      Dimensions: [{ Name: 'service', Value: 'efsink-receiver-amazon-apigateway-efsink-http' }],
+      Threshold: 1,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'OldestUnassembledSegmentAgeSeconds',
+      Statistic: 'Maximum',
+      Threshold: 7200,
+    });
+  });
+
+  test('autoscales on CPU and on requests per target between minTasks and maxTasks', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 2,
+      MaxCapacity: 10,
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+        TargetValue: 60,
+      }),
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
+        TargetValue: 300,
+      }),
+    });
+    const { template: t } = build({
+      minTasks: 3,
+      maxTasks: 7,
+      targetCpuUtilizationPercent: 45,
+      targetRequestsPerTask: 90,
+    });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 3,
+      MaxCapacity: 7,
+    });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 45 }),
+    });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 90 }),
+    });
+    expect(() => build({ minTasks: 5, maxTasks: 4 })).toThrowError(expectCode('VALUE_OUT_OF_RANGE'));
+  });
+
+  test('checks the container with GET /healthz through node (the image may have no curl)', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          HealthCheck: Match.objectLike({
+            Command: [
+              'CMD',
+              'node',
+              '-e',
+              Match.stringLikeRegexp("^fetch\\('http://127\\.0\\.0\\.1:8080/healthz'\\)"),
+            ],
+            Interval: 15,
+            Retries: 3,
+          }),
+        }),
+      ],
+    });
+  });
+
+  test('passes logGroup to the receiver as EFSINK_LOG_GROUP, and refuses an empty one', () => {
+    const { template: t } = build({ logGroup: 'api-access' });
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([{ Name: 'EFSINK_LOG_GROUP', Value: 'api-access' }]),
+        }),
+      ],
+    });
+    expect(() => build({ logGroup: '' })).toThrowError(expectCode('LOG_GROUP_INVALID'));
+  });
+
+  test('draws a dashboard: throughput, lag, failures by code, duplicates, load balancer and tasks', () => {
+    const bodies = Object.values(template.findResources('AWS::CloudWatch::Dashboard')).map((d) =>
+      JSON.stringify((d as { Properties: unknown }).Properties),
+    );
+    expect(bodies).toHaveLength(1);
+    for (const text of [
+      'EventsReceived',
+      'BytesWritten',
+      'OldestUnassembledSegmentAgeSeconds',
+      'DeliveryToHttpEndpoint.DataFreshness',
+      'MetricName=\\\\\\"Failures\\\\\\"',
+      'DuplicateUnits',
+      'HTTPCode_ELB_5XX_Count',
+      'UnHealthyHostCount',
+      'CPUUtilization',
+    ])
+      expect(bodies[0]).toContain(text);
   });
 
   test('creates an alias record when given a hosted zone', () => {

@@ -1,6 +1,7 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { EfsinkError } from '../core/errors.js';
+import { METRICS_SERVICE } from '../observability/metrics.js';
 import { RECEIVER_ENV } from './receiver-env-names.js';
 import { CONFIG_INVALID, num } from './sink-config.js';
 
@@ -78,7 +79,7 @@ export const ReceiverConfigSchema = z.strictObject({
    */
   metricsService: z._default(
     z.string().check(z.minLength(1), z.maxLength(1024), z.regex(/^[\x20-\x7e]+$/, 'printable ASCII only')),
-    'efsink-receiver',
+    METRICS_SERVICE.receiver,
   ),
 });
 

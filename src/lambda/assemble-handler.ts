@@ -2,11 +2,11 @@ import { sinkConfigFromEnv } from '../config/sink-config.js';
 import { EfsinkError } from '../core/errors.js';
 import type { AssembleReport } from '../io/assemble.js';
 import { createSink } from '../io/sink.js';
-import { MetricName } from '../observability/metrics.js';
+import { METRICS_SERVICE, MetricName } from '../observability/metrics.js';
 import { powertools } from './powertools.js';
 
 const config = sinkConfigFromEnv(process.env);
-const { log, metrics, flush } = powertools('efsink-assembler');
+const { log, metrics, flush } = powertools(METRICS_SERVICE.assembler);
 const sink = createSink(config, { log });
 
 /**

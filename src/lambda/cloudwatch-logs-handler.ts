@@ -1,11 +1,12 @@
 import { sinkConfigFromEnv } from '../config/sink-config.js';
 import { createSink } from '../io/sink.js';
+import { METRICS_SERVICE } from '../observability/metrics.js';
 import { type CloudWatchIngestResult, ingestCloudWatchLogsEvent } from './cloudwatch-logs.js';
 import { powertools } from './powertools.js';
 
 // Validated once at cold start: a bad deployment fails at init, not per record.
 const config = sinkConfigFromEnv(process.env);
-const { log, metrics, flush } = powertools('efsink-cloudwatch-logs');
+const { log, metrics, flush } = powertools(METRICS_SERVICE.cloudwatchLogs);
 const sink = createSink(config, { log });
 
 /**

@@ -14,6 +14,17 @@ export const MetricName = {
 
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];
 
+/**
+ * Default value of the `service` dimension of each publisher (Powertools' service name in Lambda;
+ * the receiver's is configurable, see EFSINK_METRICS_SERVICE).
+ */
+export const METRICS_SERVICE = {
+  cloudwatchLogs: 'efsink-cloudwatch-logs',
+  s3Sqs: 'efsink-s3-sqs',
+  assembler: 'efsink-assembler',
+  receiver: 'efsink-receiver',
+} as const;
+
 /** CloudWatch namespace of every efsink metric (Lambda paths and receiver alike). */
 export const METRICS_NAMESPACE = 'efsink';
 
