@@ -38,7 +38,7 @@ export interface BackupObjectResult {
 
 /**
  * Re-lands the records of one Firehose HTTP endpoint backup object exactly as the receiver would
- * have landed them (ADR 0008):
+ * have landed them (ADR 0011):
  * - decode every error record first (refusing the whole object, INPUT_NOT_FIREHOSE_ERROR_RECORDS,
  *   if one is not), then the records of each request id named in the error messages are one unit;
  * - framing and routing are the receiver's (`classifyFirehoseRecords` + `planFirehoseRecords`):

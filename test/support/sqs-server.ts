@@ -6,7 +6,7 @@
 //   `x-amzn-query-error: <QueryCode>;Sender` header the query-compatible SDK reads.
 // Why in-repo: no maintained SQS emulator installs from npm or Debian (sqslite speaks only the old
 // query/XML protocol on fastify 3; ElasticMQ and goaws are not packaged there; serverless-offline-sqs
-// needs an external ElasticMQ). See docs/adr/0008-replay-failure-channels.md.
+// needs an external ElasticMQ). See docs/adr/0011-replay-failure-channels.md.
 //
 // Semantics kept from SQS (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/):
 // - a received message is invisible for the visibility timeout (queue attribute, or the receive's

@@ -46,7 +46,7 @@ export function deliveryStreamNameOf(arn: string | undefined): string | undefine
  * (`planCloudWatchUnit`): its own unit (identity from the payload: owner, group, stream, first and
  * last event id, count), its events routed by their own log group and timestamp, and every segment
  * described by its event-id range (ADR 0004), so backfill knows these events are on EFS (issue 11,
- * item 8; ADR 0010). A retried request carries the same payloads, hence the same names; the same
+ * item 8; ADR 0012). A retried request carries the same payloads, hence the same names; the same
  * payload delivered twice (in two requests, or twice in one) lands once. CONTROL_MESSAGE payloads
  * contribute nothing.
  *
@@ -66,7 +66,7 @@ export function planFirehoseRequest(
 /**
  * {@link planFirehoseRequest}'s routing and framing under a given unit id: `efsink replay
  * firehose-backup` lands the records of a failed request exactly as the receiver would have, under
- * an identity of its own (ADR 0008).
+ * an identity of its own (ADR 0011).
  */
 export function planFirehoseRecords(
   unitId: string,
