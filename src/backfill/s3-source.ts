@@ -1,12 +1,7 @@
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { SinkConfig } from '../config/sink-config.js';
-import { gunzipCapped, isGzip } from '../core/decode/gzip.js';
-import { CoreErrorCode, EfsinkError, isEfsinkError } from '../core/errors.js';
-import {
-  type FirehoseRouting,
-  parseFirehoseObjectName,
-  planFirehoseObject,
-} from '../core/write/plan-firehose.js';
+import { EfsinkError, isEfsinkError } from '../core/errors.js';
+import { readS3ObjectPlan } from '../lambda/s3-sqs.js';
 import type { Pacing } from './cloudwatch-source.js';
 import { BackfillErrorCode } from './errors.js';
 import { sendWithRetry } from './retry.js';
@@ -133,10 +128,10 @@ export interface FramedObject {
 }
 
 /**
- * Reads one object the way `ingestS3Object` (src/lambda/s3-sqs.ts) does — GetObject, the size cap,
- * gunzip (all members) when the bytes are gzip, hour from the Firehose object name else LastModified
- * — and plans it with the writer's own `planFirehoseObject`, so routing and framing (one object = one
- * entry, a `\n` added only when missing) are the writer's, not a copy.
+ * Reads one object exactly as the S3 path's ingest does (`readS3ObjectPlan`, src/lambda/s3-sqs.ts:
+ * GetObject, the size cap, gunzip, hour from the Firehose object name else LastModified, the writer's
+ * own `planFirehoseObject`), so routing and framing (one object = one entry, a `\n` added only when
+ * missing) are the writer's, not a copy.
  */
 export async function readFramedObject(
   client: S3Client,
@@ -145,33 +140,9 @@ export async function readFramedObject(
   config: Pick<SinkConfig, 'maxDecompressedBytes' | 'template'>,
   logGroup: string | undefined,
 ): Promise<FramedObject> {
-  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  if (object.ContentLength !== undefined && object.ContentLength > config.maxDecompressedBytes) {
-    throw new EfsinkError(
-      CoreErrorCode.tooLarge,
-      `s3://${bucket}/${key}: object of ${object.ContentLength} bytes exceeds the limit of ${config.maxDecompressedBytes} bytes`,
-    );
-  }
-  const raw = Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array(0));
-  const bytes = isGzip(raw) ? gunzipCapped(raw, config.maxDecompressedBytes, `s3://${bucket}/${key}`) : raw;
-  const name = parseFirehoseObjectName(key);
-  const timestampMs = name?.timestampMs ?? object.LastModified?.getTime();
-  if (timestampMs === undefined) {
-    throw new EfsinkError(
-      'INPUT_INVALID_S3_OBJECT',
-      `s3://${bucket}/${key}: not a Firehose object name and no LastModified to route by`,
-    );
-  }
-  const routing: FirehoseRouting = { logGroup, source: name?.deliveryStreamName };
-  const plan = planFirehoseObject(
-    { bucket, key, eTag: object.ETag },
-    bytes,
-    timestampMs,
-    config.template,
-    routing,
-  );
+  const { plan, bytesRead } = await readS3ObjectPlan(client, { bucket, key }, config, logGroup);
   const seg = plan.segments[0];
   if (seg === undefined || plan.segments.length !== 1)
     throw new Error(`planFirehoseObject returned ${plan.segments.length} segments for one object`);
-  return { relPath: seg.relPath, framed: Buffer.from(seg.bytes), bytesRead: raw.length };
+  return { relPath: seg.relPath, framed: Buffer.from(seg.bytes), bytesRead };
 }

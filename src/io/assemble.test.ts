@@ -24,8 +24,7 @@ import {
   streamOrderKept,
 } from '../../test/support/corpus.js';
 import { loadSinkConfig, type SinkConfig } from '../config/sink-config.js';
-import { decodeCloudWatchLogsData } from '../core/decode/cloudwatch-logs.js';
-import { planCloudWatchUnit } from '../core/write/plan-segments.js';
+import { planCloudWatchPayload } from '../core/write/plan-cloudwatch.js';
 import { decodeSegmentHeader } from '../core/write/segment-file.js';
 import { ingestCloudWatchLogsEvent } from '../lambda/cloudwatch-logs.js';
 import { silentLogger } from '../observability/logger.js';
@@ -338,7 +337,7 @@ describe('assembly', () => {
 });
 
 function planOf(s: { config: SinkConfig }, d: Delivery) {
-  return planCloudWatchUnit(decodeCloudWatchLogsData(d.event.awslogs.data, 1 << 26), s.config.template);
+  return planCloudWatchPayload(d.event.awslogs.data, s.config.template, 1 << 26).plan;
 }
 
 async function runOnce(deliveries: readonly Delivery[]): Promise<Map<string, Buffer>> {

@@ -5,9 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildCorpus, type Delivery, readOutputs } from '../../test/support/corpus.js';
 import { type CallPoint, type Fault, sweepFaults } from '../../test/support/faulty-fs.js';
 import { loadSinkConfig, type SinkConfig } from '../config/sink-config.js';
-import { decodeCloudWatchLogsData } from '../core/decode/cloudwatch-logs.js';
 import { isEfsinkError } from '../core/errors.js';
-import { planCloudWatchUnit, type UnitPlan } from '../core/write/plan-segments.js';
+import { planCloudWatchPayload } from '../core/write/plan-cloudwatch.js';
+import type { UnitPlan } from '../core/write/plan-segments.js';
 import { encodeSegmentHeader } from '../core/write/segment-file.js';
 import { silentLogger } from '../observability/logger.js';
 import { inodeOf } from './assemble-file.js';
@@ -57,7 +57,7 @@ function sinkAt(root: string, maxBatchBytes = 1 << 20): { config: SinkConfig; si
 }
 
 function planOf(config: SinkConfig, d: Delivery): UnitPlan {
-  return planCloudWatchUnit(decodeCloudWatchLogsData(d.event.awslogs.data, 1 << 26), config.template);
+  return planCloudWatchPayload(d.event.awslogs.data, config.template, 1 << 26).plan;
 }
 
 async function fresh(root: string): Promise<void> {

@@ -5,8 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCorpus, type Delivery } from '../../test/support/corpus.js';
 import { FaultyFs } from '../../test/support/faulty-fs.js';
 import { loadSinkConfig } from '../config/sink-config.js';
-import { decodeCloudWatchLogsData } from '../core/decode/cloudwatch-logs.js';
-import { planCloudWatchUnit } from '../core/write/plan-segments.js';
+import { planCloudWatchPayload } from '../core/write/plan-cloudwatch.js';
 import { landUnit } from './land.js';
 import { rootLayout } from './layout.js';
 
@@ -30,10 +29,7 @@ describe('landUnit', () => {
   it('fsyncs the directory of a segment that is already there before acknowledging a redelivery', async () => {
     const layout = rootLayout(root);
     const config = loadSinkConfig({ root }, 'flags');
-    const plan = planCloudWatchUnit(
-      decodeCloudWatchLogsData(delivery.event.awslogs.data, 1 << 26),
-      config.template,
-    );
+    const plan = planCloudWatchPayload(delivery.event.awslogs.data, config.template, 1 << 26).plan;
     expect(plan.segments.length).toBe(2); // one per hour, in two directories
     await landUnit(layout, plan);
 

@@ -39,7 +39,6 @@ export type Acquired = { readonly lease: HeldLease; readonly broke: LeaseRecord 
 const LEASE_FILE = 'lease';
 /** Tokens of leases held by this process, to tell a live lease of ours from a dead one. */
 const liveTokens = new Set<string>();
-let renewals = 0;
 
 export class HeldLease {
   constructor(
@@ -77,7 +76,6 @@ export class HeldLease {
     liveTokens.delete(this.record.token);
     liveTokens.add(next.token);
     this.record = next;
-    renewals++;
   }
 
   /** Throws ASSEMBLE_LEASE_LOST unless the lease file still holds our token (always reads it). */
@@ -207,9 +205,4 @@ function bootId(): string {
 
 function newToken(): string {
   return `${process.pid}.${randomBytes(8).toString('hex')}`;
-}
-
-/** Number of lease renewals made by this process (exposed for tests and metrics). */
-export function leaseRenewals(): number {
-  return renewals;
 }

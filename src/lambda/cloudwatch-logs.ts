@@ -1,7 +1,6 @@
 import type { SinkConfig } from '../config/sink-config.js';
-import { decodeSubscriptionEnvelope, envelopeBytesOf } from '../core/decode/cloudwatch-logs.js';
 import { describeReceived, EfsinkError, isEfsinkError } from '../core/errors.js';
-import { planCloudWatchFast, planCloudWatchGeneral } from '../core/write/plan-cloudwatch-fast.js';
+import { planCloudWatchPayload } from '../core/write/plan-cloudwatch.js';
 import type { Sink } from '../io/sink.js';
 import type { Logger } from '../observability/logger.js';
 import { MetricName, type Metrics } from '../observability/metrics.js';
@@ -38,10 +37,11 @@ export async function ingestCloudWatchLogsEvent(
 ): Promise<CloudWatchIngestResult> {
   const { config, sink, log, metrics } = deps;
   try {
-    const json = envelopeBytesOf(awslogsData(event), config.maxDecompressedBytes);
-    const { summary, plan } =
-      planCloudWatchFast(json, config.template) ??
-      planCloudWatchGeneral(decodeSubscriptionEnvelope(json), config.template);
+    const { summary, plan } = planCloudWatchPayload(
+      awslogsData(event),
+      config.template,
+      config.maxDecompressedBytes,
+    );
     const base = {
       messageType: summary.messageType,
       logGroup: summary.logGroup,

@@ -4,6 +4,7 @@ import type { SinkConfig } from '../config/sink-config.js';
 import { gunzipCapped, isGzip } from '../core/decode/gzip.js';
 import { CoreErrorCode, EfsinkError, isEfsinkError } from '../core/errors.js';
 import { parseFirehoseObjectName, planFirehoseObject } from '../core/write/plan-firehose.js';
+import type { UnitPlan } from '../core/write/plan-segments.js';
 import type { Sink } from '../io/sink.js';
 import type { Logger } from '../observability/logger.js';
 import { MetricName, type Metrics } from '../observability/metrics.js';
@@ -30,17 +31,21 @@ export interface S3IngestResult {
 }
 
 /**
- * Lands one S3 object written by Firehose: GetObject (by version id when the notification has one),
- * gunzip when the bytes are gzip (all members), and land the bytes as ONE entry (see
+ * Reads one S3 object written by Firehose and plans it: GetObject (by version id when given), the
+ * size cap, gunzip when the bytes are gzip (all members), and ONE entry for the whole object (see
  * planFirehoseObject for why an object is not split into records). Hour: the time in the Firehose
  * object name, else LastModified. Identity: bucket + key + version id, else the ETag of the bytes
- * actually read. Resolves only when the unit is durable.
+ * actually read. The S3 path's ingest and `efsink verify s3` both read objects through this.
  */
-export async function ingestS3Object(
-  ref: Omit<S3ObjectRef, 'eventName'>,
-  deps: S3IngestDeps,
-): Promise<S3IngestResult> {
-  const { config, sink, s3, log, metrics } = deps;
+export async function readS3ObjectPlan(
+  s3: S3Client,
+  ref: Pick<S3ObjectRef, 'bucket' | 'key'> & {
+    readonly versionId?: string | undefined;
+    readonly eTag?: string | undefined;
+  },
+  config: Pick<SinkConfig, 'maxDecompressedBytes' | 'template'>,
+  logGroup: string | undefined,
+): Promise<{ plan: UnitPlan; bytesRead: number }> {
   const object = await s3.send(
     new GetObjectCommand({
       Bucket: ref.bucket,
@@ -72,11 +77,20 @@ export async function ingestS3Object(
     versionId: ref.versionId ?? object.VersionId,
     eTag: object.ETag ?? ref.eTag,
   };
-  const source = name?.deliveryStreamName;
   const plan = planFirehoseObject(identity, bytes, timestampMs, config.template, {
-    logGroup: deps.logGroup,
-    source,
+    logGroup,
+    source: name?.deliveryStreamName,
   });
+  return { plan, bytesRead: raw.length };
+}
+
+/** Lands one S3 object written by Firehose ({@link readS3ObjectPlan}); resolves only when it is durable. */
+export async function ingestS3Object(
+  ref: Omit<S3ObjectRef, 'eventName'>,
+  deps: S3IngestDeps,
+): Promise<S3IngestResult> {
+  const { config, sink, s3, log, metrics } = deps;
+  const { plan, bytesRead } = await readS3ObjectPlan(s3, ref, config, deps.logGroup);
   const landed = await sink.land(plan);
   metrics.count(MetricName.eventsReceived, plan.entryCount);
   metrics.count(MetricName.bytesWritten, landed.bytes);
@@ -86,7 +100,7 @@ export async function ingestS3Object(
     bucket: ref.bucket,
     key: ref.key,
     unitId: plan.unitId,
-    bytesRead: raw.length,
+    bytesRead,
     segmentsLanded: landed.landed,
     segmentsAlreadyPresent: landed.alreadyPresent,
     bytesWritten: landed.bytes,

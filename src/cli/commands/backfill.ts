@@ -227,7 +227,7 @@ async function backfillCloudWatchCommand(
   const failed = report.assembly?.failed ?? [];
   for (const f of failed) process.stderr.write(`${f.relPath}: ${f.code}: ${f.message}\n`);
   progress.done(
-    `backfill ${report.resumed ? 'resumed and ' : ''}complete: ${c.pages} page(s), ${c.eventsRead} events read, ${c.eventsLanded} landed (${c.bytesLanded} bytes), ${c.eventsSkipped} already on EFS${report.unknownSegments > 0 ? `, ${report.unknownSegments} segment(s) without sidecar (not deduplicated)` : ''}`,
+    `backfill ${report.resumed ? 'resumed and ' : ''}complete: ${c.pages} page(s), ${c.eventsRead} events read, ${c.eventsLanded} landed (${c.bytesLanded} bytes), ${c.eventsSkipped} already on EFS${report.unknownSegments > 0 ? `, ${report.unknownSegments} segment(s) without an event-id description (not deduplicated)` : ''}`,
   );
   out.write(
     `${JSON.stringify({ pages: c.pages, eventsRead: c.eventsRead, eventsLanded: c.eventsLanded, eventsSkipped: c.eventsSkipped, bytesLanded: c.bytesLanded, assemblyFailed: failed.length })}\n`,

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeSubscriptionEnvelope, syntheticEventId } from '../encode/cloudwatch-logs.js';
-import { decodeSubscriptionEnvelope, decodeSubscriptionEnvelopeGeneral } from './cloudwatch-logs.js';
+import { decodeSubscriptionEnvelope } from './cloudwatch-envelope.js';
+import { decodeSubscriptionEnvelopeGeneral } from './cloudwatch-logs.js';
 import { decodeEnvelopeFast } from './cloudwatch-logs-fast.js';
 
 /** The outcome of a decoder: the payload, or the error's code and message. */

@@ -1,8 +1,6 @@
-import type { LogEvent, SubscriptionPayload } from './cloudwatch-logs.js';
-import { skipJsonValue } from './json-bytes.js';
-
-/** CloudWatch event ids are 56-digit decimal strings; we accept any id up to this length. */
-export const MAX_EVENT_ID_LENGTH = 100;
+import { isEfsinkError } from '../errors.js';
+import { type LogEvent, MAX_EVENT_ID_LENGTH, type SubscriptionPayload } from './cloudwatch-logs.js';
+import { hex4At, skipJsonValue, writeUtf8 } from './json-bytes.js';
 
 /**
  * A fast path for the subscription envelope as CloudWatch Logs emits it:
@@ -26,15 +24,28 @@ export const MAX_EVENT_ID_LENGTH = 100;
 export function decodeEnvelopeFast(json: Buffer): SubscriptionPayload | undefined {
   try {
     return new Scanner(json).envelope();
-  } catch {
-    // FALLBACK, or the general parser rejected an unknown member (skipJsonValue): either way the
-    // general path decides, and reports any error itself.
-    return undefined;
+  } catch (signal) {
+    // Only the fallback signal means "not this shape"; anything else is a bug and must surface.
+    if (signal === FALLBACK) return undefined;
+    throw signal;
   }
 }
 
-/** Thrown when the input is not of the shape the fast paths read; never escapes them (they catch it). */
+/**
+ * Thrown when the input is not of the shape the fast paths read; never escapes them: they catch it,
+ * and only it, and the caller runs the general decoder, which decides and reports any error.
+ */
 export const FALLBACK = Symbol('fallback');
+
+/** Skips an unknown top-level member's value; invalid JSON there is the general parser's to report. */
+function skipUnknownValue(b: Buffer, pos: number): number {
+  try {
+    return skipJsonValue(b, pos, 1);
+  } catch (error) {
+    if (isEfsinkError(error)) throw FALLBACK;
+    throw error;
+  }
+}
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -119,7 +130,7 @@ export class Scanner {
           break;
         default:
           // An unknown member: the general parser validates its value (depth 1, as there).
-          this.pos = skipJsonValue(b, this.pos, 1);
+          this.pos = skipUnknownValue(b, this.pos);
       }
       this.skipWs();
       const c = b[this.pos];
@@ -494,36 +505,9 @@ ORDINARY[BACKSLASH] = 0;
 const TIMESTAMP = Buffer.from('timestamp"', 'latin1');
 const MESSAGE = Buffer.from('message"', 'latin1');
 
-/** The value of four hex digits at `at`; falls back on anything else. */
+/** The value of four hex digits at `at` (json-bytes' reader); falls back on anything else. */
 function hex4(b: Buffer, at: number): number {
-  let v = 0;
-  for (let k = at; k < at + 4; k++) {
-    const c = b[k] as number;
-    let d: number;
-    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
-    else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
-    else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
-    else throw FALLBACK;
-    v = (v << 4) | d;
-  }
+  const v = hex4At(b, at);
+  if (v < 0) throw FALLBACK;
   return v;
-}
-
-function writeUtf8(out: Buffer, o: number, cp: number): number {
-  if (cp < 0x80) {
-    out[o++] = cp;
-  } else if (cp < 0x800) {
-    out[o++] = 0xc0 | (cp >> 6);
-    out[o++] = 0x80 | (cp & 0x3f);
-  } else if (cp < 0x10000) {
-    out[o++] = 0xe0 | (cp >> 12);
-    out[o++] = 0x80 | ((cp >> 6) & 0x3f);
-    out[o++] = 0x80 | (cp & 0x3f);
-  } else {
-    out[o++] = 0xf0 | (cp >> 18);
-    out[o++] = 0x80 | ((cp >> 12) & 0x3f);
-    out[o++] = 0x80 | ((cp >> 6) & 0x3f);
-    out[o++] = 0x80 | (cp & 0x3f);
-  }
-  return o;
 }

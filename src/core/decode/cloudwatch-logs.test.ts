@@ -6,12 +6,17 @@ import {
   encodeSubscriptionEvent,
   syntheticEventId,
 } from '../encode/cloudwatch-logs.js';
-import { decodeCloudWatchLogsData, decodeSubscriptionEnvelope } from './cloudwatch-logs.js';
+import { decodeSubscriptionEnvelope } from './cloudwatch-envelope.js';
+import { envelopeBytesOf } from './cloudwatch-logs.js';
+
+/** `awslogs.data` → payload, as the receiver's unwrapping and the tests need it. */
+const decodeCloudWatchLogsData = (data: string, max: number) =>
+  decodeSubscriptionEnvelope(envelopeBytesOf(data, max));
 
 const MAX = 64 * 1024 * 1024;
 const base = { logGroup: '/aws/apigateway/prod', logStream: 'stream-1' };
 
-describe('decodeCloudWatchLogsData', () => {
+describe('decoding awslogs.data (envelopeBytesOf, then decodeSubscriptionEnvelope)', () => {
   it('returns every message as the exact bytes sent, for any bytes', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 120 }), { maxLength: 20 }), (messages) => {

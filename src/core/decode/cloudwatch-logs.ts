@@ -1,6 +1,5 @@
 import { CoreErrorCode, describeReceived, EfsinkError } from '../errors.js';
 import { decodeBase64Strict } from './base64.js';
-import { decodeEnvelopeFast, MAX_EVENT_ID_LENGTH as MAX_EVENT_ID } from './cloudwatch-logs-fast.js';
 import { gunzipCapped } from './gzip.js';
 import { type JsonValue, parseJsonBytes } from './json-bytes.js';
 
@@ -26,15 +25,8 @@ export interface SubscriptionPayload {
 
 const MESSAGE_KEYS: ReadonlySet<string> = new Set(['message']);
 
-export { MAX_EVENT_ID_LENGTH } from './cloudwatch-logs-fast.js';
-
-/**
- * Decodes `awslogs.data`: strict base64 → gunzip (capped) → JSON envelope. Unknown extra fields
- * (`policyLevel`, `extractedFields`, …) are accepted and ignored.
- */
-export function decodeCloudWatchLogsData(data: string, maxDecompressedBytes: number): SubscriptionPayload {
-  return decodeSubscriptionEnvelope(envelopeBytesOf(data, maxDecompressedBytes));
-}
+/** CloudWatch event ids are 56-digit decimal strings; we accept any id up to this length. */
+export const MAX_EVENT_ID_LENGTH = 100;
 
 /** `awslogs.data` → the envelope's JSON bytes: strict base64, then gunzip (capped). */
 export function envelopeBytesOf(data: string, maxDecompressedBytes: number): Buffer {
@@ -43,14 +35,12 @@ export function envelopeBytesOf(data: string, maxDecompressedBytes: number): Buf
 }
 
 /**
- * Decodes the gunzipped subscription envelope bytes: the fast path for the shape CloudWatch emits
- * (`cloudwatch-logs-fast.ts`), the general parser for anything else and for every error.
+ * The general decoder: `parseJsonBytes`, then the envelope rules. Unknown extra fields
+ * (`policyLevel`, `extractedFields`, …) are accepted and ignored. This module is the rules: the
+ * source of truth for results and errors, which the fast paths (cloudwatch-logs-fast.ts,
+ * plan-cloudwatch-fast.ts) only speed up. Callers go through `decodeSubscriptionEnvelope`
+ * (cloudwatch-envelope.ts) or `planCloudWatchPayload` (write/plan-cloudwatch.ts).
  */
-export function decodeSubscriptionEnvelope(json: Buffer): SubscriptionPayload {
-  return decodeEnvelopeFast(json) ?? decodeSubscriptionEnvelopeGeneral(json);
-}
-
-/** The general decoder: `parseJsonBytes`, then the envelope rules. Source of truth for errors. */
 export function decodeSubscriptionEnvelopeGeneral(json: Buffer): SubscriptionPayload {
   const root = parseJsonBytes(json, MESSAGE_KEYS);
   if (!isObject(root)) throw envelopeError('the payload', 'a JSON object', root);
@@ -75,8 +65,8 @@ export function decodeSubscriptionEnvelopeGeneral(json: Buffer): SubscriptionPay
 function decodeEvent(raw: JsonValue, index: number): LogEvent {
   if (!isObject(raw)) throw eventError(index, 'must be an object', raw);
   const { id, timestamp, message } = raw;
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_EVENT_ID) {
-    throw eventError(index, `id must be a non-empty string of at most ${MAX_EVENT_ID} chars`, id);
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_EVENT_ID_LENGTH) {
+    throw eventError(index, `id must be a non-empty string of at most ${MAX_EVENT_ID_LENGTH} chars`, id);
   }
   if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw eventError(index, 'timestamp must be a non-negative integer (ms since epoch)', timestamp);

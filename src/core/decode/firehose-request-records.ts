@@ -1,5 +1,6 @@
 import { CoreErrorCode, EfsinkError } from '../errors.js';
-import { decodeSubscriptionEnvelope, type SubscriptionPayload } from './cloudwatch-logs.js';
+import { decodeSubscriptionEnvelope } from './cloudwatch-envelope.js';
+import type { SubscriptionPayload } from './cloudwatch-logs.js';
 import { gunzipCapped, isGzip } from './gzip.js';
 
 /**

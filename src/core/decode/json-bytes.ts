@@ -331,15 +331,10 @@ class Parser {
   }
 
   hex4(at: number): number {
-    const b = this.buf;
-    let v = 0;
-    for (let k = at; k < at + 4; k++) {
-      const d = hexValue(b[k] as number);
-      if (d < 0) {
-        this.pos = at;
-        this.fail('invalid \\u escape');
-      }
-      v = (v << 4) | d;
+    const v = hex4At(this.buf, at);
+    if (v < 0) {
+      this.pos = at;
+      this.fail('invalid \\u escape');
     }
     return v;
   }
@@ -349,15 +344,30 @@ function isDigit(c: number | undefined): boolean {
   return c !== undefined && c >= 0x30 && c <= 0x39;
 }
 
-/** 0–15 for a hex digit, -1 otherwise (a string being unescaped always ends with a quote). */
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
+/**
+ * The value of the four hex digits at `at` (a `\\uXXXX` escape's), or -1 when any is not a hex digit
+ * (a string being unescaped always ends with a quote, so reading past the input cannot happen).
+ * Shared with the fast CloudWatch decoder (cloudwatch-logs-fast.ts).
+ */
+export function hex4At(b: Buffer, at: number): number {
+  let v = 0;
+  for (let k = at; k < at + 4; k++) {
+    const c = b[k] as number;
+    let d: number;
+    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
+    else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
+    else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
+    else return -1;
+    v = (v << 4) | d;
+  }
+  return v;
 }
 
-function writeUtf8(out: Buffer, o: number, cp: number): number {
+/**
+ * Writes code point `cp` as UTF-8 at `out[o]`; returns the end. A lone surrogate is written as its
+ * 3-byte form (WTF-8), which is how both JSON decoders keep `\\uD800` byte-exact.
+ */
+export function writeUtf8(out: Buffer, o: number, cp: number): number {
   if (cp < 0x80) {
     out[o++] = cp;
   } else if (cp < 0x800) {

@@ -1,5 +1,6 @@
 import type { LogEvent, SubscriptionPayload } from '../decode/cloudwatch-logs.js';
 import { FALLBACK, Scanner } from '../decode/cloudwatch-logs-fast.js';
+import { isEfsinkError } from '../errors.js';
 import { hourOf, type PathTemplate, renderPath } from '../layout/path-template.js';
 import { LF } from './frame.js';
 import {
@@ -32,8 +33,10 @@ export function planCloudWatchFast(
   let payload: SubscriptionPayload;
   try {
     payload = scanner.envelope();
-  } catch {
-    return undefined;
+  } catch (signal) {
+    // Only the fallback signal declines; anything else is a bug and must surface.
+    if (signal === FALLBACK) return undefined;
+    throw signal;
   }
   const { count, groups } = scanner;
   if (count === 0 || count !== payload.logEvents.length) return undefined;
@@ -52,8 +55,9 @@ export function planCloudWatchFast(
     let relPath: string;
     try {
       relPath = renderPath(template, values, g.firstTimestamp);
-    } catch {
-      return undefined; // the general path raises the error
+    } catch (error) {
+      if (isEfsinkError(error)) return undefined; // the general path raises the same coded error
+      throw error;
     }
     if (paths.has(relPath)) return undefined; // two hours, one file: entries would interleave
     paths.add(relPath);
@@ -77,7 +81,7 @@ export function planCloudWatchFast(
   return { summary: { ...rest, eventCount: count }, plan: { unitId, segments, entryCount: count } };
 }
 
-/** The general way, for comparison and for what the fast planner declines. */
+/** The general way: the rules' decoded payload, planned by `planCloudWatchUnit`. */
 export function planCloudWatchGeneral(
   payload: SubscriptionPayload,
   template: PathTemplate,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SubscriptionPayload } from '../decode/cloudwatch-logs.js';
 import { hourOf, type PathTemplate, renderPath, type TemplateValues } from '../layout/path-template.js';
 import { frameEntries } from './frame.js';
-import type { SegmentMeta } from './segment-meta.js';
+import { orderedIdKey, type SegmentMeta } from './segment-meta.js';
 
 /**
  * One immutable segment to land: the framed bytes one delivery unit contributes to one output file.
@@ -151,7 +151,5 @@ export function planCloudWatchUnit(
  * zero-padded id orders the payloads of one stream; other ids are hashed to keep names safe.
  */
 export function eventIdKey(id: string): string {
-  return /^\d{1,60}$/.test(id)
-    ? id.padStart(60, '0')
-    : createHash('sha256').update(id).digest('hex').slice(0, 60);
+  return orderedIdKey(id) ?? createHash('sha256').update(id).digest('hex').slice(0, 60);
 }
