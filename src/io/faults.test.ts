@@ -49,8 +49,10 @@ afterAll(async () => {
 });
 
 function sinkAt(root: string, maxBatchBytes = 1 << 20): { config: SinkConfig; sink: Sink } {
+  // One file at a time: the sweep faults "call #N", so the calls must come in the same order in every
+  // run; with files assembled concurrently (the default), #N is a different call from run to run.
   const config = loadSinkConfig(
-    { root, segmentRetentionSeconds: 0, leaseSeconds: 30, maxBatchBytes },
+    { root, segmentRetentionSeconds: 0, leaseSeconds: 30, maxBatchBytes, assembleConcurrency: 1 },
     'flags',
   );
   return { config, sink: createSink(config, { log: silentLogger, now: () => NOW, holder: 'sweep' }) };
