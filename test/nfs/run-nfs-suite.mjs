@@ -341,10 +341,14 @@ const report = {
   corpus: { units: corpus.units.length, lines: corpus.events, segments: corpus.segments },
   scenarios: [],
 };
+// The history scenario is a measurement (issue 10), opt-in with `--only history`: it ingests 2,000
+// units and runs passes over 20,000 segments on emulated guests, and it has not yet been run once to
+// size its guest timeout, so it is kept out of the CI gate until it has.
+const WITH_HISTORY = ONLY?.includes('history') ?? false;
 let failed = false;
 const started = Date.now();
 try {
-  if (!ONLY || ONLY.includes('history')) {
+  if (WITH_HISTORY) {
     for (const h of HISTORY) {
       const t = Date.now();
       const units = await buildHistory({
@@ -361,6 +365,7 @@ try {
     throw new Error('nfs-lab up failed');
   for (const s of SCENARIOS) {
     if (ONLY && !ONLY.includes(s.id)) continue;
+    if (s.id === 'history' && !WITH_HISTORY) continue;
     const runs = s.runs.map((run, k) => runScenarioRun(s, run, k));
     const roots = [...new Set(s.runs.flatMap((run) => run.cfg.reps.map((r) => r.root)))];
     const checks = [
