@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../../src/config/env-names.js';
 import {
   DEFAULT_LOAD_BALANCER_IDLE_TIMEOUT_SECONDS,
+  DEFAULT_METRICS_PORT,
   keepAliveTimeoutSecondsFor,
 } from '../../src/config/receiver-config.js';
 import { RECEIVER_ENV } from '../../src/config/receiver-env-names.js';
@@ -155,6 +156,14 @@ export interface FirehoseHttpEndpointToEfsProps extends EfsTargetProps, EfsinkAl
    */
   readonly containerPort?: number;
   /**
+   * Port of the receiver's Prometheus `/metrics` listener inside the container
+   * (`EFSINK_METRICS_PORT`). The load balancer forwards only `containerPort`, and its listener
+   * answers `/metrics` with 404 itself, so the metrics are never public; scrape them from inside
+   * the VPC (a sidecar, or a security group rule you add).
+   * @default 9464
+   */
+  readonly metricsPort?: number;
+  /**
    * Container command (arguments to the image's entry point).
    * @default ['serve', '--root', mountPath, '--port', String(containerPort)]; the access key comes
    * from the `EFSINK_ACCESS_KEY` environment variable
@@ -223,8 +232,11 @@ export interface FirehoseHttpEndpointToEfsProps extends EfsTargetProps, EfsinkAl
    */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
   /**
-   * Health check path of the target group (`efsink serve` answers `GET /healthz` with 200 while it
-   * accepts requests, and stops doing so while draining).
+   * Health check path of the target group and of the container health check. `efsink serve`
+   * answers `GET /healthz` with 200 while it can do its job, and 503 with JSON reasons while it
+   * drains, while a request has held its slot past twice the request timeout, or while a small
+   * write-and-fsync under `<root>/.efsink/health/` fails or takes over 2 s (a hung EFS mount): the
+   * load balancer then stops sending it requests and ECS replaces the task.
    * @default '/healthz'
    */
   readonly healthCheckPath?: string;
@@ -270,6 +282,7 @@ export class FirehoseHttpEndpointToEfs extends Construct {
   constructor(scope: Construct, id: string, props: FirehoseHttpEndpointToEfsProps) {
     super(scope, id);
     const containerPort = props.containerPort ?? 8080;
+    const metricsPort = props.metricsPort ?? DEFAULT_METRICS_PORT;
     const bufferingInterval = props.bufferingInterval ?? Duration.seconds(60);
     const bufferingSizeMiB = props.bufferingSizeMiB ?? 5;
     const retryDuration = props.retryDuration ?? Duration.hours(1);
@@ -277,6 +290,14 @@ export class FirehoseHttpEndpointToEfs extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     validateDomainName(this, props.domainName);
     validateRange(this, 'containerPort', containerPort, 1, 65_535);
+    validateRange(this, 'metricsPort', metricsPort, 1, 65_535);
+    if (!Token.isUnresolved(metricsPort) && metricsPort === containerPort) {
+      throw new ConstructConfigError(
+        'VALUE_OUT_OF_RANGE',
+        this.node.path,
+        `metricsPort ${metricsPort} is also containerPort: the metrics need a port the load balancer does not forward`,
+      );
+    }
     validateDurationSeconds(this, 'bufferingInterval', bufferingInterval, 0, 900);
     validateRange(this, 'bufferingSizeMiB', bufferingSizeMiB, 1, 64, ' MiB');
     validateDurationSeconds(this, 'retryDuration', retryDuration, 0, 7200);
@@ -352,6 +373,8 @@ export class FirehoseHttpEndpointToEfs extends Construct {
         // Derived from the load balancer's idle timeout, so the load balancer closes idle connections first.
         [RECEIVER_ENV.keepAliveTimeoutSeconds]: String(keepAliveTimeoutSecondsFor(idleTimeout.toSeconds())),
         [RECEIVER_ENV.metricsService]: this.metricsService,
+        // Never forwarded by the load balancer (it targets containerPort only).
+        [RECEIVER_ENV.metricsPort]: String(metricsPort),
         ...(props.logGroup === undefined ? {} : { [RECEIVER_ENV.logGroup]: props.logGroup }),
         ...props.environment,
       },
@@ -480,7 +503,20 @@ export class FirehoseHttpEndpointToEfs extends Construct {
         path: props.healthCheckPath ?? '/healthz',
         healthyHttpCodes: props.healthyHttpCodes ?? '200',
         interval: Duration.seconds(15),
+        // Longer than the receiver's probe bound (2 s), so a hung mount shows as a 503 with a
+        // reason, not as a timeout.
+        timeout: Duration.seconds(5),
       },
+    });
+    // Defence in depth: the receiver serves /metrics on metricsPort only (404 on containerPort),
+    // and the load balancer answers the path itself, so no public request reaches a task with it.
+    listener.addAction('MetricsNotPublic', {
+      priority: 1,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/metrics', '/metrics/*'])],
+      action: elbv2.ListenerAction.fixedResponse(404, {
+        contentType: 'application/json',
+        messageBody: '{"errorMessage":"not found"}',
+      }),
     });
     this.scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
     this.scaling.scaleOnCpuUtilization('CpuScaling', {

@@ -79,11 +79,46 @@ describe('FirehoseHttpEndpointToEfs', () => {
       Protocol: 'HTTP',
       TargetType: 'ip',
       HealthCheckPath: '/healthz',
+      HealthCheckTimeoutSeconds: 5,
       Matcher: { HttpCode: '200' },
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       SecurityGroupIngress: [Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 })],
     });
+  });
+
+  test('keeps /metrics off the load balancer: its own port (never forwarded), and a listener rule answering 404', () => {
+    // The receiver serves /metrics on EFSINK_METRICS_PORT only.
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([{ Name: 'EFSINK_METRICS_PORT', Value: '9464' }]),
+        }),
+      ],
+    });
+    // The only target group is the container port; no ingress rule opens the metrics port.
+    const groups = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'));
+    expect(groups.map((g) => (g as { Properties: { Port: number } }).Properties.Port)).toEqual([8080]);
+    const ingress = JSON.stringify([
+      template.findResources('AWS::EC2::SecurityGroupIngress'),
+      template.findResources('AWS::EC2::SecurityGroup'),
+    ]);
+    expect(ingress).not.toContain('9464');
+    // The listener answers the path itself, before any forward.
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 1,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/metrics', '/metrics/*'] } }],
+      Actions: [
+        Match.objectLike({
+          Type: 'fixed-response',
+          FixedResponseConfig: Match.objectLike({ StatusCode: '404' }),
+        }),
+      ],
+    });
+  });
+
+  test('fails when metricsPort is the container port', () => {
+    expect(() => build({ metricsPort: 8080 })).toThrowError(expectCode('VALUE_OUT_OF_RANGE'));
   });
 
   test('mounts EFS through the access point with IAM and transit encryption', () => {

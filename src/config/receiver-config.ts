@@ -35,6 +35,13 @@ export const ReceiverConfigSchema = z.strictObject({
   host: z._default(z.string().check(z.minLength(1)), '127.0.0.1'),
   /** @default 8080; 0 picks a free port (tests) */
   port: z._default(z.int().check(z.minimum(0), z.maximum(65_535)), 8080),
+  /**
+   * Port of the Prometheus `/metrics` listener, on the same host as the main one. A separate port,
+   * so a load balancer that forwards the main port never exposes the metrics; the main port answers
+   * 404 for `/metrics`. @default 9464 (Prometheus' conventional exporter port); 0 when `port` is 0
+   * (tests: a free port, never a clash)
+   */
+  metricsPort: z.optional(z.int().check(z.minimum(0), z.maximum(65_535))),
   /** Accepted `X-Amz-Firehose-Access-Key` values; more than one during a rotation. Firehose: ≤ 4096 bytes. */
   accessKeys: z
     .array(z.string().check(z.minLength(1), z.maxLength(4096)))
@@ -65,6 +72,12 @@ export const ReceiverConfigSchema = z.strictObject({
     z.int().check(z.minimum(1), z.maximum(4100)),
     keepAliveTimeoutSecondsFor(DEFAULT_LOAD_BALANCER_IDLE_TIMEOUT_SECONDS),
   ),
+  /**
+   * `/healthz` answers 503 when its write-and-fsync probe under `<root>/.efsink/health/` has not
+   * finished within this (an EFS mount that hangs). Below the load balancer's and the container
+   * health check's 5 s timeouts, so the check reports a reason instead of timing out. @default 2
+   */
+  healthProbeTimeoutSeconds: z._default(z.number().check(z.minimum(0.001), z.maximum(60)), 2),
   /** How long SIGTERM waits for in-flight requests before closing connections. @default 60 */
   shutdownTimeoutSeconds: z._default(z.int().check(z.minimum(0), z.maximum(3600)), 60),
   /**
@@ -84,9 +97,25 @@ export const ReceiverConfigSchema = z.strictObject({
 });
 
 export type ReceiverConfigInput = z.input<typeof ReceiverConfigSchema>;
-export type ReceiverConfig = Readonly<Omit<z.output<typeof ReceiverConfigSchema>, 'accessKeys'>> & {
+export type ReceiverConfig = Readonly<
+  Omit<z.output<typeof ReceiverConfigSchema>, 'accessKeys' | 'metricsPort'>
+> & {
   readonly accessKeys: readonly string[];
+  readonly metricsPort: number;
 };
+
+/** The conventional port of a Prometheus exporter. */
+export const DEFAULT_METRICS_PORT = 9464;
+
+/**
+ * How long a concurrency slot may be held before `/healthz` calls it stuck: the whole request must
+ * arrive within the request timeout (Node answers 408 otherwise), and landing the body gets as long
+ * again. With the default 120 s that is 240 s, past the 3 minutes Firehose waits for an answer, so
+ * a slot held longer serves nobody.
+ */
+export function stuckSlotMsFor(requestTimeoutSeconds: number): number {
+  return 2 * requestTimeoutSeconds * 1000;
+}
 
 /** Flag name / environment variable of each key, for messages that name what the user can fix. */
 function nameOf(key: string): string {
@@ -102,7 +131,15 @@ export function loadReceiverConfig(input: Record<string, unknown>): ReceiverConf
     const problems = parsed.error.issues.map((i) => `${nameOf(String(i.path[0] ?? ''))}: ${i.message}`);
     throw new EfsinkError(CONFIG_INVALID, `invalid receiver configuration: ${problems.join('; ')}`);
   }
-  return Object.freeze({ ...parsed.data, accessKeys: Object.freeze([...parsed.data.accessKeys]) });
+  const data = parsed.data;
+  const metricsPort = data.metricsPort ?? (data.port === 0 ? 0 : DEFAULT_METRICS_PORT);
+  if (metricsPort !== 0 && metricsPort === data.port) {
+    throw new EfsinkError(
+      CONFIG_INVALID,
+      `invalid receiver configuration: ${nameOf('metricsPort')}: ${metricsPort} is also the main port (the metrics need their own)`,
+    );
+  }
+  return Object.freeze({ ...data, metricsPort, accessKeys: Object.freeze([...data.accessKeys]) });
 }
 
 /**
@@ -119,6 +156,8 @@ export function receiverConfigFromEnv(
   };
   set('host', env[RECEIVER_ENV.host]);
   set('port', num(env[RECEIVER_ENV.port]));
+  set('metricsPort', num(env[RECEIVER_ENV.metricsPort]));
+  set('healthProbeTimeoutSeconds', num(env[RECEIVER_ENV.healthProbeTimeoutSeconds]));
   const keys: unknown[] = [];
   if (env[RECEIVER_ENV.accessKey]) keys.push(env[RECEIVER_ENV.accessKey]);
   const list = env[RECEIVER_ENV.accessKeys];

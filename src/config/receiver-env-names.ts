@@ -7,6 +7,10 @@ export const RECEIVER_ENV = {
   host: 'EFSINK_HOST',
   /** TCP port (`--port`). */
   port: 'EFSINK_PORT',
+  /** Port of the Prometheus `/metrics` listener (`--metrics-port`), same host; default 9464. */
+  metricsPort: 'EFSINK_METRICS_PORT',
+  /** Bound of the `/healthz` write-and-fsync probe in seconds (`--health-probe-timeout-seconds`). */
+  healthProbeTimeoutSeconds: 'EFSINK_HEALTH_PROBE_TIMEOUT_SECONDS',
   /** The accepted Firehose access key (`--access-key`); what the CDK construct injects. */
   accessKey: 'EFSINK_ACCESS_KEY',
   /** More accepted keys as a JSON array of strings, for key rotation (`--access-key` repeated). */

@@ -105,3 +105,34 @@ describe('createSemaphore', () => {
     expect(s.active).toBe(0);
   });
 });
+
+describe('createSemaphore: how long slots are held', () => {
+  it('reports the grant time of the longest-held slot, and undefined once none is held', async () => {
+    let t = 1000;
+    const s = createSemaphore(2, 1, () => t);
+    const live = new AbortController().signal;
+    expect(s.oldestHeldSince()).toBeUndefined();
+    const a = await s.acquire(live);
+    t = 2000;
+    const b = await s.acquire(live);
+    expect(s.oldestHeldSince()).toBe(1000);
+    a?.();
+    expect(s.oldestHeldSince()).toBe(2000);
+    b?.();
+    expect(s.oldestHeldSince()).toBeUndefined();
+  });
+
+  it('counts a slot handed over to a waiter from the hand-over, not from the previous holder', async () => {
+    let t = 1000;
+    const s = createSemaphore(1, 1, () => t);
+    const live = new AbortController().signal;
+    const a = await s.acquire(live);
+    const waiting = s.acquire(live);
+    t = 5000;
+    a?.();
+    const b = await waiting;
+    expect(s.oldestHeldSince()).toBe(5000);
+    b?.();
+    expect(s.oldestHeldSince()).toBeUndefined();
+  });
+});

@@ -17,6 +17,11 @@ export interface Semaphore {
   acquire(signal: AbortSignal): Promise<(() => void) | undefined>;
   readonly active: number;
   readonly queued: number;
+  /**
+   * When the longest-held slot was handed over (`now()` at the grant), or undefined when no slot
+   * is held: /healthz reports a slot held past its bound as stuck.
+   */
+  oldestHeldSince(): number | undefined;
 }
 
 interface Waiter {
@@ -25,9 +30,11 @@ interface Waiter {
   readonly onAbort: () => void;
 }
 
-export function createSemaphore(limit: number, maxQueued: number): Semaphore {
+export function createSemaphore(limit: number, maxQueued: number, now: () => number = Date.now): Semaphore {
   let active = 0;
   const waiters: Waiter[] = [];
+  /** Grant time of every held slot, in grant order (a Set keeps insertion order). */
+  const held = new Set<{ readonly since: number }>();
   const release = () => {
     const next = waiters.shift();
     if (next === undefined) {
@@ -39,10 +46,13 @@ export function createSemaphore(limit: number, maxQueued: number): Semaphore {
     next.grant();
   };
   const once = () => {
+    const holder = { since: now() };
+    held.add(holder);
     let done = false;
     return () => {
       if (done) return;
       done = true;
+      held.delete(holder);
       release();
     };
   };
@@ -52,6 +62,10 @@ export function createSemaphore(limit: number, maxQueued: number): Semaphore {
     },
     get queued() {
       return waiters.length;
+    },
+    oldestHeldSince() {
+      for (const h of held) return h.since;
+      return undefined;
     },
     acquire(signal) {
       if (signal.aborted) return Promise.reject(signal.reason);

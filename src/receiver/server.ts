@@ -1,15 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ReceiverConfig } from '../config/receiver-config.js';
+import { type ReceiverConfig, stuckSlotMsFor } from '../config/receiver-config.js';
 import type { SinkConfig } from '../config/sink-config.js';
 import { EfsinkError } from '../core/errors.js';
+import { probeWriteFsync, removeHealthProbe } from '../io/health-probe.js';
+import type { RootLayout } from '../io/layout.js';
 import type { Sink } from '../io/sink.js';
 import type { Logger } from '../observability/logger.js';
 import { assemblerLoop } from './assembler-loop.js';
 import { accessKeys } from './auth.js';
 import { clientGone, gunzipBody, readBody, waitFor } from './body.js';
 import { FirehoseHeader, HEALTH_PATH, METRICS_PATH } from './constants.js';
+import { createHealth, HealthCode } from './health.js';
 import { createReceiverMetrics, type ReceiverMetrics } from './metrics.js';
+import { createMetricsServer } from './metrics-server.js';
 import { codeOf, headerValue, type ProtocolResponse, ReceiverErrorCode, respond } from './protocol.js';
 import { requestPins } from './request-pins.js';
 import { createSemaphore } from './semaphore.js';
@@ -27,11 +31,19 @@ export interface ReceiverDeps {
   readonly sink: Sink;
   readonly log: Logger;
   readonly now?: () => number;
+  /** The `/healthz` write-and-fsync probe (tests replace it); default: probeWriteFsync. */
+  readonly healthProbe?: (layout: RootLayout, nowMs: number) => Promise<void>;
 }
 
+/** How long a finished `/healthz` probe's result is reused. */
+const HEALTH_PROBE_CACHE_MS = 1000;
+
 export interface Receiver {
-  /** Starts listening; resolves to the bound address (port 0 → the port picked). */
-  listen(): Promise<{ host: string; port: number }>;
+  /**
+   * Starts listening (the main port and the metrics port); resolves to the bound addresses
+   * (port 0 → the port picked).
+   */
+  listen(): Promise<{ host: string; port: number; metricsPort: number }>;
   /**
    * Graceful shutdown: stop accepting, answer 503 to new requests, drain in-flight ones (up to
    * shutdownTimeoutSeconds), stop the assembler loop, run a final assembly pass, close.
@@ -51,8 +63,17 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
   const { config, sinkConfig, sink, log } = deps;
   const now = deps.now ?? Date.now;
   const keys = accessKeys(config.accessKeys);
-  const semaphore = createSemaphore(config.maxConcurrentRequests, config.maxQueuedRequests);
+  const semaphore = createSemaphore(config.maxConcurrentRequests, config.maxQueuedRequests, now);
   const metrics = createReceiverMetrics();
+  const health = createHealth({
+    layout: sink.layout,
+    oldestSlotSince: () => semaphore.oldestHeldSince(),
+    stuckSlotMs: stuckSlotMsFor(config.requestTimeoutSeconds),
+    probeTimeoutMs: config.healthProbeTimeoutSeconds * 1000,
+    probeCacheMs: HEALTH_PROBE_CACHE_MS,
+    probe: deps.healthProbe ?? probeWriteFsync,
+    now,
+  });
   const pins = requestPins(sink.layout, { now });
   const inFlight = new Set<Promise<void>>();
   const landing = new Map<string, Promise<DeliveryOutcome>>();
@@ -203,32 +224,54 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     }
   };
 
+  /** `GET /healthz`: 200 `{"status":"ok"}`, or 503 with the reasons (JSON) — never a timeout. */
+  const answerHealth = async (res: ServerResponse) => {
+    const report = draining
+      ? {
+          healthy: false,
+          reasons: [{ code: HealthCode.shuttingDown, message: 'the receiver is draining' }],
+        }
+      : await health.check().catch((err: unknown) => ({
+          healthy: false,
+          reasons: [{ code: codeOf(err), message: (err as Error).message }],
+        }));
+    const body = Buffer.from(
+      JSON.stringify(
+        report.healthy
+          ? { status: 'ok' }
+          : { status: draining ? 'draining' : 'unhealthy', reasons: report.reasons },
+      ),
+    );
+    if (!report.healthy) log.warn({ reasons: report.reasons }, 'health check failed');
+    if (res.destroyed) return;
+    res.writeHead(report.healthy ? 200 : 503, {
+      'Content-Type': 'application/json',
+      'Content-Length': body.length,
+    });
+    res.end(body);
+  };
+
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === HEALTH_PATH) {
-      const body = Buffer.from(draining ? 'draining\n' : 'ok\n');
-      res.writeHead(draining ? 503 : 200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
-      res.end(body);
+      void answerHealth(res);
       return;
     }
-    if (req.method === 'GET' && path === METRICS_PATH) {
-      metrics.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
-          res.end(text);
-        },
-        () => {
-          res.writeHead(500).end();
-        },
+    if (path === METRICS_PATH) {
+      // Served on the metrics port only (config.metricsPort), which a load balancer never forwards
+      // to. Not counted as a Firehose request: a scanner must not move the failure metrics.
+      const body = Buffer.from(
+        JSON.stringify({ errorMessage: `${METRICS_PATH} is not served on this port` }),
       );
+      res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': body.length }).end(body);
       return;
     }
     if (req.method !== 'POST') {
       const code = ReceiverErrorCode.badRequest;
       const r = respond('', now(), {
         code,
-        message: `method ${req.method} (allowed: POST; GET ${HEALTH_PATH}, ${METRICS_PATH})`,
+        message: `method ${req.method} (allowed: POST; GET ${HEALTH_PATH})`,
       });
       send(res, { status: 405, body: r.body }, started, code, true);
       return;
@@ -265,22 +308,22 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     intervalMs: config.assembleIntervalSeconds * 1000,
   });
 
+  const metricsServer = createMetricsServer(metrics.registry);
+
   let closing: Promise<void> | undefined;
   return {
     metrics,
     server,
     assembleOnce: assembler.runOnce,
-    listen() {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, config.host, () => {
-          server.off('error', reject);
-          const addr = server.address() as AddressInfo;
-          assembler.start();
-          log.info({ host: addr.address, port: addr.port }, 'receiver listening');
-          resolve({ host: addr.address, port: addr.port });
-        });
+    async listen() {
+      const metricsAddr = await listenOn(metricsServer, config.metricsPort, config.host);
+      const addr = await listenOn(server, config.port, config.host).catch(async (err: unknown) => {
+        await new Promise((resolve) => metricsServer.close(resolve));
+        throw err;
       });
+      assembler.start();
+      log.info({ host: addr.address, port: addr.port, metricsPort: metricsAddr.port }, 'receiver listening');
+      return { host: addr.address, port: addr.port, metricsPort: metricsAddr.port };
     },
     close() {
       closing ??= (async () => {
@@ -298,9 +341,22 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         await assembler.runOnce();
         server.closeAllConnections();
         await closed;
+        await removeHealthProbe(sink.layout);
+        metricsServer.closeAllConnections();
+        await new Promise((resolve) => metricsServer.close(resolve));
         log.info({}, 'receiver stopped');
       })();
       return closing;
     },
   };
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
 }

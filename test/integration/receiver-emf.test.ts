@@ -78,6 +78,11 @@ describe('efsink serve: counters reach stdout as CloudWatch EMF', () => {
       () => gone,
     );
     const url = `${/listening on (http:\/\/\S+)/.exec(stdout)?.[1]}/`;
+    await until(
+      () => /metrics on http:\/\/\S+/.test(stdout),
+      () => gone,
+    );
+    const metricsUrl = /metrics on (http:\/\/\S+)/.exec(stdout)?.[1] as string;
     // Three landed requests (2 + 3 + 4 records), one retry of the first, one bad key, one bad body.
     const first = await sendFirehose({ url, accessKey: KEY, timestamp: T, records: lines(2, 'a') });
     expect(first.status).toBe(200);
@@ -111,7 +116,7 @@ describe('efsink serve: counters reach stdout as CloudWatch EMF', () => {
     expect(
       (await sendFirehose({ url, accessKey: KEY, requestId: 'header-id', body: mismatched })).status,
     ).toBe(400);
-    scraped = await (await fetch(`${url}metrics`)).text();
+    scraped = await (await fetch(metricsUrl)).text();
     child.kill('SIGTERM');
     code = (await exited).code;
   });

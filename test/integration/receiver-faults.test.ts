@@ -61,7 +61,7 @@ function gatedSink(sink: Sink): { sink: Sink; open(): void; waiting(): number } 
 async function startInProcess(
   overrides: Partial<ReceiverConfigInput>,
   wrap: (sink: Sink) => Sink = (s) => s,
-): Promise<{ url: string; receiver: Receiver }> {
+): Promise<{ url: string; metricsUrl: string; receiver: Receiver }> {
   const root = await tempRoot();
   const sinkConfig = loadSinkConfig({ root }, 'flags');
   const sink = wrap(createSink(sinkConfig, { log: silentLogger }));
@@ -73,13 +73,16 @@ async function startInProcess(
     ...overrides,
   });
   const receiver = createReceiver({ config, sinkConfig, sink, log: silentLogger });
-  const { port } = await receiver.listen();
+  const { port, metricsPort } = await receiver.listen();
   cleanups.push(() => receiver.close());
-  return { url: `http://127.0.0.1:${port}/`, receiver };
+  return { url: `http://127.0.0.1:${port}/`, metricsUrl: `http://127.0.0.1:${metricsPort}/`, receiver };
 }
 
-async function metricValue(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}metrics`, { signal: AbortSignal.timeout(ANSWER_BOUND_MS) })).text();
+/** A metric's value from the metrics port (`metricsUrl`: `http://host:metricsPort/`). */
+async function metricValue(metricsUrl: string, name: string): Promise<number> {
+  const text = await (
+    await fetch(`${metricsUrl}metrics`, { signal: AbortSignal.timeout(ANSWER_BOUND_MS) })
+  ).text();
   const m = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
   return m ? Number(m[1]) : 0;
 }
@@ -143,11 +146,11 @@ describe('a queued request whose client goes away never costs the receiver its s
       await exited;
     });
     let stdout = '';
-    const url = await new Promise<string>((resolve, reject) => {
+    const [url, metricsUrl] = await new Promise<[string, string]>((resolve, reject) => {
       child.stdout?.on('data', (d: Buffer) => {
         stdout += d.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(stdout);
-        if (m) resolve(`${m[1]}/`);
+        const m = /listening on (http:\/\/\S+)\nmetrics on (http:\/\/\S+\/)metrics\n/.exec(stdout);
+        if (m) resolve([`${m[1]}/`, m[2] as string]);
       });
       child.once('close', () => reject(new Error(`serve exited early: ${stdout}`)));
     });
@@ -160,7 +163,7 @@ describe('a queued request whose client goes away never costs the receiver its s
       encodeFirehoseRequest({ requestId: 'holder', timestamp: T, records: lines(10, 'a') }),
     );
     await until(
-      async () => (await metricValue(url, 'efsink_receiver_requests_in_flight')) === 1,
+      async () => (await metricValue(metricsUrl, 'efsink_receiver_requests_in_flight')) === 1,
       'A to hold the slot',
     );
 
@@ -213,8 +216,8 @@ describe('a queued request whose client goes away never costs the receiver its s
     expect(await nextRequestStatus(url)).toBe(200);
     await until(
       async () =>
-        (await metricValue(url, 'efsink_receiver_requests_in_flight')) === 0 &&
-        (await metricValue(url, 'efsink_receiver_requests_queued')) === 0,
+        (await metricValue(metricsUrl, 'efsink_receiver_requests_in_flight')) === 0 &&
+        (await metricValue(metricsUrl, 'efsink_receiver_requests_queued')) === 0,
       'every slot and queue place to be free',
     );
     expect((await fetch(`${url}healthz`)).status).toBe(200);
@@ -226,7 +229,7 @@ describe('a queued request whose client goes away never costs the receiver its s
 
   it("the issue's sequence: A holds the slot, B arrives in full and queues, B's client leaves, A finishes", async () => {
     const gated = { current: undefined as ReturnType<typeof gatedSink> | undefined };
-    const { url } = await startInProcess({ maxConcurrentRequests: 1 }, (sink) => {
+    const { url, metricsUrl } = await startInProcess({ maxConcurrentRequests: 1 }, (sink) => {
       gated.current = gatedSink(sink);
       return gated.current.sink;
     });
@@ -241,7 +244,7 @@ describe('a queued request whose client goes away never costs the receiver its s
     );
     // B's client hangs up once B is seen waiting in the queue.
     const bQueued = until(
-      async () => (await metricValue(url, 'efsink_receiver_requests_queued')) === 1,
+      async () => (await metricValue(metricsUrl, 'efsink_receiver_requests_queued')) === 1,
       'B to queue',
     );
     const b = sendAndHangUp(url, request, request.bytes.length, bQueued, 'destroy');
@@ -250,16 +253,19 @@ describe('a queued request whose client goes away never costs the receiver its s
     g.open();
     expect((await within(a, 'A')).status).toBe(200);
     expect(await nextRequestStatus(url)).toBe(200);
-    expect(await metricValue(url, 'efsink_receiver_requests_in_flight')).toBe(0);
-    expect(await metricValue(url, 'efsink_receiver_requests_queued')).toBe(0);
+    expect(await metricValue(metricsUrl, 'efsink_receiver_requests_in_flight')).toBe(0);
+    expect(await metricValue(metricsUrl, 'efsink_receiver_requests_queued')).toBe(0);
   });
 
   it("Node's request timeout answering 408 to a queued request does not leak the slot", async () => {
     const gated = { current: undefined as ReturnType<typeof gatedSink> | undefined };
-    const { url } = await startInProcess({ maxConcurrentRequests: 1, requestTimeoutSeconds: 1 }, (sink) => {
-      gated.current = gatedSink(sink);
-      return gated.current.sink;
-    });
+    const { url, metricsUrl } = await startInProcess(
+      { maxConcurrentRequests: 1, requestTimeoutSeconds: 1 },
+      (sink) => {
+        gated.current = gatedSink(sink);
+        return gated.current.sink;
+      },
+    );
     const g = gated.current as ReturnType<typeof gatedSink>;
     const a = sendFirehose({ url, accessKey: KEY, timestamp: T, records: lines(3, 'a') });
     await until(() => g.waiting() === 1, 'A to hold the slot (landing)');
@@ -278,13 +284,13 @@ describe('a queued request whose client goes away never costs the receiver its s
     g.open();
     expect((await within(a, 'A')).status).toBe(200);
     expect(await nextRequestStatus(url)).toBe(200);
-    expect(await metricValue(url, 'efsink_receiver_requests_in_flight')).toBe(0);
-    expect(await metricValue(url, 'efsink_receiver_requests_queued')).toBe(0);
+    expect(await metricValue(metricsUrl, 'efsink_receiver_requests_in_flight')).toBe(0);
+    expect(await metricValue(metricsUrl, 'efsink_receiver_requests_queued')).toBe(0);
   });
 
   it('shutdown answers queued requests 503 at once, finishes the in-flight one, and does not wait out the drain timeout', async () => {
     const gated = { current: undefined as ReturnType<typeof gatedSink> | undefined };
-    const { url, receiver } = await startInProcess(
+    const { url, metricsUrl, receiver } = await startInProcess(
       { maxConcurrentRequests: 1, shutdownTimeoutSeconds: 3600 },
       (sink) => {
         gated.current = gatedSink(sink);
@@ -305,7 +311,7 @@ describe('a queued request whose client goes away never costs the receiver its s
       encodeFirehoseRequest({ requestId: 'gone', timestamp: T, records: lines(1) }),
     );
     await until(
-      async () => (await metricValue(url, 'efsink_receiver_requests_queued')) === 3,
+      async () => (await metricValue(metricsUrl, 'efsink_receiver_requests_queued')) === 3,
       'three to queue',
     );
     await sendAndHangUp(url, gone, gone.bytes.length, 100, 'reset');

@@ -25,6 +25,8 @@ const OUT = 'api-access/2025/08/06/14.log';
 interface Running {
   root: string;
   url: string;
+  /** `http://127.0.0.1:<metricsPort>/`: /metrics is served there only. */
+  metricsUrl: string;
   receiver: Receiver;
 }
 const running: Running[] = [];
@@ -42,8 +44,13 @@ async function start(overrides: Partial<ReceiverConfigInput> = {}, sharedRoot?: 
     ...overrides,
   });
   const receiver = createReceiver({ config, sinkConfig, sink, log: silentLogger });
-  const { port } = await receiver.listen();
-  const r = { root, url: `http://127.0.0.1:${port}/`, receiver };
+  const { port, metricsPort } = await receiver.listen();
+  const r = {
+    root,
+    url: `http://127.0.0.1:${port}/`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/`,
+    receiver,
+  };
   running.push(r);
   return r;
 }
@@ -262,7 +269,7 @@ describe('efsink receiver: the Firehose HTTP endpoint contract over real HTTP', 
   });
 
   it('makes a retry with the same request id a no-op (files byte-identical), and counts it', async () => {
-    const { url, root, receiver } = await start();
+    const { url, metricsUrl, root, receiver } = await start();
     const requestId = randomUUID();
     const records = lines(5);
     expect((await sendFirehose({ url, accessKey: KEY, requestId, timestamp: T, records })).status).toBe(200);
@@ -277,7 +284,7 @@ describe('efsink receiver: the Firehose HTTP endpoint contract over real HTTP', 
     expect((await readFile(join(root, OUT))).equals(first)).toBe(true);
     expect(first.equals(frameEntries(records))).toBe(true);
     expect(await readdir(join(root, 'api-access/2025/08/06'))).toEqual(['14.log']);
-    const metrics = await (await fetch(`${url}metrics`)).text();
+    const metrics = await (await fetch(`${metricsUrl}metrics`)).text();
     expect(metrics).toMatch(/efsink_receiver_duplicate_requests_total 2/);
   });
 
@@ -319,11 +326,11 @@ describe('efsink receiver: the Firehose HTTP endpoint contract over real HTTP', 
   });
 
   it('answers 503 when the concurrency slots and the queue are full, then recovers', async () => {
-    const { url } = await start({ maxConcurrentRequests: 1, maxQueuedRequests: 0 });
+    const { url, metricsUrl } = await start({ maxConcurrentRequests: 1, maxQueuedRequests: 0 });
     const body = encodeFirehoseRequest({ requestId: 'slow', timestamp: T, records: lines(10) });
     const slow = startSlowRequest(url, KEY, 'slow', body);
     // Wait until the slow request holds the only slot.
-    for (let i = 0; i < 200 && !(await metricValue(url, 'efsink_receiver_requests_in_flight')); i++) {
+    for (let i = 0; i < 200 && !(await metricValue(metricsUrl, 'efsink_receiver_requests_in_flight')); i++) {
       await new Promise((r) => setTimeout(r, 10));
     }
     const busy = await sendFirehose({ url, accessKey: KEY, records: lines(1) });
@@ -335,10 +342,10 @@ describe('efsink receiver: the Firehose HTTP endpoint contract over real HTTP', 
   });
 
   it('drains in-flight requests on shutdown, then runs a final assembly pass', async () => {
-    const { url, root, receiver } = await start();
+    const { url, metricsUrl, root, receiver } = await start();
     const body = encodeFirehoseRequest({ requestId: 'inflight', timestamp: T, records: lines(3) });
     const slow = startSlowRequest(url, KEY, 'inflight', body);
-    for (let i = 0; i < 200 && !(await metricValue(url, 'efsink_receiver_requests_in_flight')); i++) {
+    for (let i = 0; i < 200 && !(await metricValue(metricsUrl, 'efsink_receiver_requests_in_flight')); i++) {
       await new Promise((r) => setTimeout(r, 10));
     }
     const closed = receiver.close();
@@ -349,12 +356,19 @@ describe('efsink receiver: the Firehose HTTP endpoint contract over real HTTP', 
     await expect(fetch(url, { method: 'POST' })).rejects.toThrow();
   });
 
-  it('serves /healthz and Prometheus /metrics (requests by status, records, bytes, latency)', async () => {
-    const { url } = await start();
-    expect(await (await fetch(`${url}healthz`)).text()).toBe('ok\n');
+  it('serves /healthz, and Prometheus /metrics on the metrics port only (requests by status, records, bytes, latency)', async () => {
+    const { url, metricsUrl } = await start();
+    const health = await fetch(`${url}healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
     await sendFirehose({ url, accessKey: KEY, records: lines(4) });
     await sendFirehose({ url, accessKey: 'bad', records: lines(4) });
-    const text = await (await fetch(`${url}metrics`)).text();
+    // The main port, which the load balancer forwards, does not serve the metrics.
+    const hidden = await fetch(`${url}metrics`);
+    expect(hidden.status).toBe(404);
+    expect(await hidden.text()).not.toMatch(/efsink_receiver/);
+    expect(metricsUrl).not.toBe(url);
+    const text = await (await fetch(`${metricsUrl}metrics`)).text();
     expect(text).toMatch(/efsink_receiver_requests_total\{status="200",code=""\} 1/);
     expect(text).toMatch(/efsink_receiver_requests_total\{status="401",code="RECEIVER_UNAUTHORIZED"\} 1/);
     expect(text).toMatch(/efsink_receiver_records_total 4/);
@@ -422,8 +436,8 @@ describe('efsink serve (spawned CLI)', () => {
   });
 });
 
-async function metricValue(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}metrics`)).text();
+async function metricValue(metricsUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${metricsUrl}metrics`)).text();
   const m = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
   return m ? Number(m[1]) : 0;
 }

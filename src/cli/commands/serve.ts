@@ -1,6 +1,7 @@
 import { ENV } from '../../config/env-names.js';
 import { receiverConfigFromEnv } from '../../config/receiver-config.js';
 import { RECEIVER_ENV } from '../../config/receiver-env-names.js';
+import { num } from '../../config/sink-config.js';
 import { createEmfMetrics } from '../../observability/emf-metrics.js';
 import { startEmfPublisher } from '../../receiver/emf-publisher.js';
 import { createReceiver } from '../../receiver/server.js';
@@ -8,12 +9,15 @@ import { COMMON_SINK_OPTIONS, intFlag, parseCommandArgs } from '../args.js';
 import { sinkFromFlags } from '../sink-from-flags.js';
 
 export const SERVE_HELP = `efsink serve --root DIR --access-key KEY [--access-key KEY2 …] [--host 127.0.0.1] [--port 8080]
+             [--metrics-port 9464] [--health-probe-timeout-seconds 2]
              [--log-group NAME] [--max-body-bytes N] [--max-concurrent-requests N] [--max-queued-requests N]
              [--assemble-interval-seconds N] [--request-timeout-seconds N] [--shutdown-timeout-seconds N]
              [--keep-alive-timeout-seconds N]
              [--emf-interval-seconds N] [--metrics-service NAME]
   Firehose HTTP endpoint receiver: answers 200 only once a request's records are durable under DIR,
-  assembles the hourly files every few seconds, /healthz and /metrics (Prometheus). The same counters
+  assembles the hourly files every few seconds, answers /healthz (503 with JSON reasons when a slot
+  is stuck or a write-and-fsync probe under DIR/.efsink/ fails or hangs), and serves Prometheus
+  /metrics on --metrics-port only (same host; never on the main port). The same counters
   go to stdout as CloudWatch EMF lines every 60 s and at shutdown (namespace efsink, dimension
   service=NAME, default efsink-receiver). Every flag has an
   EFSINK_* variable (EFSINK_ACCESS_KEY, EFSINK_ACCESS_KEYS='["k1","k2"]', EFSINK_HOST, EFSINK_PORT, …).
@@ -23,6 +27,8 @@ const OPTIONS = {
   ...COMMON_SINK_OPTIONS,
   host: { type: 'string' },
   port: { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'health-probe-timeout-seconds': { type: 'string' },
   'access-key': { type: 'string', multiple: true },
   'log-group': { type: 'string' },
   'max-body-bytes': { type: 'string' },
@@ -56,6 +62,8 @@ export async function serveCommand(argv: readonly string[], out: NodeJS.Writable
   const overrides: Record<string, unknown> = {
     host: values.host,
     port: intFlag(values.port, 'port'),
+    metricsPort: intFlag(values['metrics-port'], 'metrics-port'),
+    healthProbeTimeoutSeconds: num(values['health-probe-timeout-seconds']),
     logGroup: values['log-group'],
     maxBodyBytes: intFlag(values['max-body-bytes'], 'max-body-bytes'),
     maxConcurrentRequests: intFlag(values['max-concurrent-requests'], 'max-concurrent-requests'),
@@ -77,8 +85,10 @@ export async function serveCommand(argv: readonly string[], out: NodeJS.Writable
     intervalMs: config.emfIntervalSeconds * 1000,
     log,
   });
-  const { host, port } = await receiver.listen();
-  out.write(`listening on http://${host.includes(':') ? `[${host}]` : host}:${port}\n`);
+  const { host, port, metricsPort } = await receiver.listen();
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  out.write(`listening on http://${hostPart}:${port}\n`);
+  out.write(`metrics on http://${hostPart}:${metricsPort}/metrics\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       out.write(`${signal}: draining\n`);
