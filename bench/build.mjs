@@ -16,6 +16,7 @@ await build({
     'bench/receiver-bench.ts',
     'bench/efsink-serve.ts',
     'bench/scale-bench.ts',
+    'bench/gunzip-bench.ts',
   ],
   outdir,
   bundle: true,

@@ -11,6 +11,7 @@ import { assemblerLoop } from './assembler-loop.js';
 import { accessKeys } from './auth.js';
 import { clientGone, gunzipBody, readBody, waitFor } from './body.js';
 import { FirehoseHeader, HEALTH_PATH, METRICS_PATH } from './constants.js';
+import type { GunzipOptions } from './gunzip.js';
 import { createHealth, HealthCode } from './health.js';
 import { createReceiverMetrics, type ReceiverMetrics } from './metrics.js';
 import { createMetricsServer } from './metrics-server.js';
@@ -31,6 +32,8 @@ export interface ReceiverDeps {
   readonly sink: Sink;
   readonly log: Logger;
   readonly now?: () => number;
+  /** How CloudWatch payload records are gunzipped (tests watch the off-loop ones). */
+  readonly gunzip?: GunzipOptions;
   /** The `/healthz` write-and-fsync probe (tests replace it); default: probeWriteFsync. */
   readonly healthProbe?: (layout: RootLayout, nowMs: number) => Promise<void>;
 }
@@ -215,6 +218,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
       pins,
       log,
       logGroup: config.logGroup,
+      ...(deps.gunzip === undefined ? {} : { gunzip: deps.gunzip }),
     });
     landing.set(requestId, p);
     try {

@@ -1,11 +1,12 @@
 import type { SinkConfig } from '../config/sink-config.js';
 import { decodeFirehoseRequest } from '../core/decode/firehose-request.js';
-import { classifyFirehoseRecords } from '../core/decode/firehose-request-records.js';
+import { classifyFirehoseRecordsWith } from '../core/decode/firehose-request-records.js';
 import { EfsinkError } from '../core/errors.js';
 import { deliveryStreamNameOf, planFirehoseRequest } from '../core/write/plan-firehose.js';
 import { unitIdOf } from '../core/write/plan-segments.js';
 import type { Sink } from '../io/sink.js';
 import type { Logger } from '../observability/logger.js';
+import { type GunzipOptions, recordGunzip } from './gunzip.js';
 import { ReceiverErrorCode } from './protocol.js';
 import type { RequestPins } from './request-pins.js';
 
@@ -25,6 +26,8 @@ export interface DeliveryDeps {
   readonly pins: RequestPins;
   readonly log: Logger;
   readonly logGroup?: string | undefined;
+  /** How CloudWatch payload records are gunzipped (default: small in place, large off the event loop). */
+  readonly gunzip?: GunzipOptions;
 }
 
 /**
@@ -45,7 +48,12 @@ export async function deliverFirehoseRequest(
       `body requestId ${JSON.stringify(request.requestId)} differs from the X-Amz-Firehose-Request-Id header ${JSON.stringify(headerRequestId)}`,
     );
   }
-  const records = classifyFirehoseRecords(request.records, deps.sinkConfig.maxDecompressedBytes);
+  // A record may decompress to the whole unwrap budget (hundreds of MiB): off the event loop.
+  const records = await classifyFirehoseRecordsWith(
+    request.records,
+    deps.sinkConfig.maxDecompressedBytes,
+    recordGunzip(deps.gunzip),
+  );
   const source = deliveryStreamNameOf(sourceArn);
   const unitId = unitIdOf('firehose', [request.requestId]);
   // Only direct records are routed by the request timestamp; pin it before anything lands.

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeSubscriptionEnvelope } from '../encode/cloudwatch-logs.js';
 import { decodeFirehoseRequest, encodeFirehoseRequest, FirehoseErrorCode } from './firehose-request.js';
-import { classifyFirehoseRecords } from './firehose-request-records.js';
+import { classifyFirehoseRecords, classifyFirehoseRecordsWith } from './firehose-request-records.js';
+import { gunzipCapped } from './gzip.js';
 
 const body = (o: unknown) => Buffer.from(JSON.stringify(o));
 const code = (c: string) => expect.objectContaining({ code: c });
@@ -184,6 +185,46 @@ describe('classifyFirehoseRecords', () => {
     // Exactly one payload's worth: the first fits, the second finds the budget spent.
     const exact = gunzipSync(e).length;
     expect(() => classifyFirehoseRecords([e, e], exact)).toThrow(
+      expect.objectContaining({ code: 'DECODE_TOO_LARGE', unit: 'records[1]' }),
+    );
+  });
+});
+
+describe('classifyFirehoseRecordsWith (a caller-supplied, possibly off-loop gunzip)', () => {
+  const envelope = () =>
+    gzipSync(
+      encodeSubscriptionEnvelope({
+        logGroup: '/aws/apigw/access',
+        logStream: 's1',
+        logEvents: [{ id: '1', timestamp: 1000, message: Buffer.from([0xff, 0x00, 0x22]) }],
+      }),
+    );
+  const calls: number[] = [];
+  const gunzip = async (bytes: Buffer, maxBytes: number, what: string) => {
+    calls.push(maxBytes);
+    return gunzipCapped(bytes, maxBytes, what);
+  };
+
+  it('gives what classifyFirehoseRecords gives, passing the budget left to each gunzip', async () => {
+    const records = [Buffer.from('GET / 200'), envelope(), envelope()];
+    calls.length = 0;
+    expect(await classifyFirehoseRecordsWith(records, 1 << 20, gunzip)).toEqual(
+      classifyFirehoseRecords(records, 1 << 20),
+    );
+    const one = gunzipSync(envelope()).length;
+    expect(calls).toEqual([1 << 20, (1 << 20) - one]);
+  });
+
+  it('fails with the same codes and units', async () => {
+    await expect(
+      classifyFirehoseRecordsWith([Buffer.from('a'), gzipSync('plain')], 1 << 20, gunzip),
+    ).rejects.toThrow(expect.objectContaining({ code: 'DECODE_INVALID_JSON', unit: 'records[1]' }));
+    await expect(
+      classifyFirehoseRecordsWith([gzipSync(Buffer.alloc(2 << 20))], 1 << 20, gunzip),
+    ).rejects.toThrow(expect.objectContaining({ code: 'DECODE_TOO_LARGE', unit: 'records[0]' }));
+    const e = envelope();
+    const exact = gunzipSync(e).length;
+    await expect(classifyFirehoseRecordsWith([e, e], exact, gunzip)).rejects.toThrow(
       expect.objectContaining({ code: 'DECODE_TOO_LARGE', unit: 'records[1]' }),
     );
   });

@@ -15,18 +15,30 @@ export function gunzipCapped(bytes: Uint8Array, maxBytes: number, what = 'data')
   try {
     return gunzipSync(bytes, { maxOutputLength: maxBytes });
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      throw new EfsinkError(
-        CoreErrorCode.tooLarge,
-        `${what}: decompressed size exceeds the limit of ${maxBytes} bytes`,
-        { cause: err },
-      );
-    }
-    throw new EfsinkError(
-      CoreErrorCode.invalidGzip,
-      `${what}: invalid or truncated gzip (${(err as Error).message})`,
+    throw gunzipError(err, maxBytes, what);
+  }
+}
+
+/** True for zlib's "output would exceed maxOutputLength" failure. */
+export function isOutputTooLarge(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
+}
+
+/**
+ * The coded error for a failed gunzip capped at `maxBytes` (sync or async zlib alike):
+ * DECODE_TOO_LARGE past the cap, DECODE_INVALID_GZIP otherwise.
+ */
+export function gunzipError(err: unknown, maxBytes: number, what: string): EfsinkError {
+  if (isOutputTooLarge(err)) {
+    return new EfsinkError(
+      CoreErrorCode.tooLarge,
+      `${what}: decompressed size exceeds the limit of ${maxBytes} bytes`,
       { cause: err },
     );
   }
+  return new EfsinkError(
+    CoreErrorCode.invalidGzip,
+    `${what}: invalid or truncated gzip (${(err as Error).message})`,
+    { cause: err },
+  );
 }
