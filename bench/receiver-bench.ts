@@ -6,10 +6,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadReceiverConfig } from '../src/config/receiver-config.js';
+import { resolveConcurrency } from '../src/config/receiver-memory.js';
 import { loadSinkConfig } from '../src/config/sink-config.js';
 import { createSink } from '../src/io/sink.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { gunzipBody } from '../src/receiver/body.js';
+import { detectMemoryLimitBytes } from '../src/receiver/memory-limit.js';
 import { requestPins } from '../src/receiver/request-pins.js';
 import { deliverFirehoseRequest } from '../src/receiver/service.js';
 import { gitDescription } from './machine.js';
@@ -538,6 +540,18 @@ function memoryTable(
   const config = loadReceiverConfig({ accessKeys: [KEY] });
   const sinkConfig = loadSinkConfig({ root: '/' }, 'flags');
   const MiB = 1024 * 1024;
+  // The receiver's default concurrency on this machine (min(8, the memory bound)).
+  const maxConcurrentRequests =
+    config.maxConcurrentRequests ??
+    resolveConcurrency(
+      {
+        memoryLimitBytes: detectMemoryLimitBytes(),
+        maxBodyBytes: config.maxBodyBytes,
+        maxDecompressedBytes: sinkConfig.maxDecompressedBytes,
+        maxQueuedRequests: config.maxQueuedRequests,
+      },
+      (code, message) => new Error(`${code}: ${message}`),
+    ).maxConcurrentRequests;
   const out = [
     '| 64 connections × ~8 MB plain bodies, 64 requests | body bytes | 200 | 503 | 413 | other / errors | p50 ms | p99 ms | idle RSS MB | peak RSS MB (VmHWM) | bound for these bodies: idle + 8 × 6 × body, MB | bytes ok |',
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|',
@@ -545,7 +559,7 @@ function memoryTable(
   for (const { label, index, result: r } of rows) {
     const body = index.lengths[0] ?? 0;
     const idle = (r.idleRssKb ?? 0) / 1024;
-    const bound = idle + (config.maxConcurrentRequests * 6 * body) / MiB; // ×6 measured (bench/README.md)
+    const bound = idle + (maxConcurrentRequests * 6 * body) / MiB; // ×6 measured (bench/README.md)
     const other = Object.entries(r.statuses).reduce(
       (n, [s, c]) => n + (['200', '503', '413'].includes(s) ? 0 : c),
       0,
@@ -556,7 +570,7 @@ function memoryTable(
   }
   out.push(
     '',
-    `Configured limits (defaults): maxConcurrentRequests ${config.maxConcurrentRequests}, maxQueuedRequests ${config.maxQueuedRequests}, maxBodyBytes ${config.maxBodyBytes / MiB} MiB (compressed and decompressed), maxDecompressedBytes ${sinkConfig.maxDecompressedBytes / MiB} MiB (CloudWatch records inside one request). Worst case the configuration allows: ${config.maxConcurrentRequests} × (2 × ${config.maxBodyBytes / MiB} + ${sinkConfig.maxDecompressedBytes / MiB}) MiB = ${fmt((config.maxConcurrentRequests * (2 * config.maxBodyBytes + sinkConfig.maxDecompressedBytes)) / MiB)} MiB of buffers plus the decoded records; queued requests are not read (TCP back-pressure).`,
+    `Configured limits (defaults): maxConcurrentRequests ${maxConcurrentRequests}, maxQueuedRequests ${config.maxQueuedRequests}, maxBodyBytes ${config.maxBodyBytes / MiB} MiB (compressed and decompressed), maxDecompressedBytes ${sinkConfig.maxDecompressedBytes / MiB} MiB (CloudWatch records inside one request). Worst case the configuration allows: ${config.maxConcurrentRequests} × (2 × ${config.maxBodyBytes / MiB} + ${sinkConfig.maxDecompressedBytes / MiB}) MiB = ${fmt((maxConcurrentRequests * (2 * config.maxBodyBytes + sinkConfig.maxDecompressedBytes)) / MiB)} MiB of buffers plus the decoded records; queued requests are not read (TCP back-pressure).`,
   );
   return out.join('\n');
 }

@@ -13,6 +13,7 @@ export const CONSTRUCT_CONFIG_ERROR_CODES = [
   'PREFIX_INVALID',
   'INVALID_NODE_VERSION',
   'LOG_GROUP_INVALID',
+  'MEMORY_BOUND_EXCEEDED',
 ] as const;
 
 export type ConstructConfigErrorCode = (typeof CONSTRUCT_CONFIG_ERROR_CODES)[number];

@@ -20,6 +20,13 @@ import {
   keepAliveTimeoutSecondsFor,
 } from '../../src/config/receiver-config.js';
 import { RECEIVER_ENV } from '../../src/config/receiver-env-names.js';
+import {
+  DEFAULT_MAX_CONCURRENT_REQUESTS,
+  DEFAULT_MAX_QUEUED_REQUESTS,
+  memoryBound,
+  mib,
+  requestBodyBytesFor,
+} from '../../src/config/receiver-memory.js';
 import { METRICS_SERVICE, MetricName } from '../../src/observability/metrics.js';
 import type { AccessLogsTarget } from './access-logs.js';
 import {
@@ -193,9 +200,9 @@ export interface FirehoseHttpEndpointToEfsProps extends EfsTargetProps, EfsinkAl
   readonly targetCpuUtilizationPercent?: number;
   /**
    * Load balancer requests per task per minute that autoscaling keeps (target tracking on
-   * `ALBRequestCountPerTarget`), 1-100000. The receiver holds 8 requests at once
-   * (`EFSINK_MAX_CONCURRENT_REQUESTS`); at 300 a minute all 8 slots are busy once a request takes
-   * 1.6 s, which EFS's fsync latency reaches before the CPU target does.
+   * `ALBRequestCountPerTarget`), 1-100000. A task holds `maxConcurrentRequests` requests at once
+   * (8 on a 2 GiB task); at 300 a minute 8 slots are busy once a request takes 1.6 s, 4 slots once
+   * it takes 0.8 s, which EFS's fsync latency reaches before the CPU target does.
    * @default 300
    */
   readonly targetRequestsPerTask?: number;
@@ -222,10 +229,30 @@ export interface FirehoseHttpEndpointToEfsProps extends EfsTargetProps, EfsinkAl
    */
   readonly cpu?: number;
   /**
-   * Task memory in MiB, valid for `cpu`. Requests are up to 64 MiB before compression.
+   * Task memory in MiB, valid for `cpu`. It bounds how many requests a task reads at once
+   * (`maxConcurrentRequests`): see src/config/receiver-memory.ts and the README.
    * @default 1024
    */
   readonly memoryLimitMiB?: number;
+  /**
+   * Requests one task reads, decodes and lands at once (`EFSINK_MAX_CONCURRENT_REQUESTS`). Each
+   * may hold 6 × `maxRequestBodyBytes` + 2 × `maxDecompressedBytes`, after 96 MiB idle and the
+   * queue's share; a value that does not fit `memoryLimitMiB` fails synth.
+   * @default min(8, what fits): 4 on a 1 GiB task, 8 on a 2 GiB task with the other defaults
+   */
+  readonly maxConcurrentRequests?: number;
+  /**
+   * Largest request body the receiver accepts (`EFSINK_MAX_BODY_BYTES`; 413, so the S3 backup,
+   * above it), 1 MiB-1 GiB.
+   * @default twice `bufferingSizeMiB` as base64 plus JSON framing, rounded up to a MiB (14 MiB for 5)
+   */
+  readonly maxRequestBodyBytes?: number;
+  /**
+   * Per-request cap on unwrapped CloudWatch Logs payloads (`EFSINK_MAX_DECOMPRESSED_BYTES`), for
+   * streams fed by a subscription filter, 1 MiB-2 GiB.
+   * @default 64 MiB
+   */
+  readonly maxDecompressedBytes?: number;
   /**
    * CPU architecture of the task; must match the image.
    * @default ecs.CpuArchitecture.ARM64
@@ -302,6 +329,32 @@ export class FirehoseHttpEndpointToEfs extends Construct {
     validateRange(this, 'bufferingSizeMiB', bufferingSizeMiB, 1, 64, ' MiB');
     validateDurationSeconds(this, 'retryDuration', retryDuration, 0, 7200);
     validateDurationSeconds(this, 'idleTimeout', idleTimeout, 1, 4000);
+    const memoryLimitMiB = props.memoryLimitMiB ?? 1024;
+    const maxRequestBodyBytes = props.maxRequestBodyBytes ?? requestBodyBytesFor(bufferingSizeMiB);
+    const maxDecompressedBytes = props.maxDecompressedBytes ?? 64 * 1024 * 1024;
+    validateRange(
+      this,
+      'maxRequestBodyBytes',
+      maxRequestBodyBytes,
+      1024 * 1024,
+      1024 * 1024 * 1024,
+      ' bytes',
+    );
+    validateRange(
+      this,
+      'maxDecompressedBytes',
+      maxDecompressedBytes,
+      1024 * 1024,
+      2048 * 1024 * 1024,
+      ' bytes',
+    );
+    validateRange(this, 'maxConcurrentRequests', props.maxConcurrentRequests, 1, 1024);
+    const maxConcurrentRequests = concurrencyFor(this, {
+      memoryLimitMiB,
+      maxRequestBodyBytes,
+      maxDecompressedBytes,
+      requested: props.maxConcurrentRequests,
+    });
     const minTasks = props.minTasks ?? 2;
     const maxTasks = props.maxTasks ?? 10;
     validateRange(this, 'minTasks', minTasks, 1, 1000);
@@ -345,7 +398,7 @@ export class FirehoseHttpEndpointToEfs extends Construct {
     });
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: props.cpu ?? 512,
-      memoryLimitMiB: props.memoryLimitMiB ?? 1024,
+      memoryLimitMiB,
       runtimePlatform: {
         cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
@@ -375,6 +428,16 @@ export class FirehoseHttpEndpointToEfs extends Construct {
         [RECEIVER_ENV.metricsService]: this.metricsService,
         // Never forwarded by the load balancer (it targets containerPort only).
         [RECEIVER_ENV.metricsPort]: String(metricsPort),
+        // The memory bound, checked here and again by the receiver at start (same function).
+        [RECEIVER_ENV.maxBodyBytes]: String(maxRequestBodyBytes),
+        [ENV.maxDecompressedBytes]: String(maxDecompressedBytes),
+        [RECEIVER_ENV.maxQueuedRequests]: String(DEFAULT_MAX_QUEUED_REQUESTS),
+        ...(maxConcurrentRequests === undefined
+          ? {}
+          : {
+              [RECEIVER_ENV.memoryLimitBytes]: String(memoryLimitMiB * 1024 * 1024),
+              [RECEIVER_ENV.maxConcurrentRequests]: String(maxConcurrentRequests),
+            }),
         ...(props.logGroup === undefined ? {} : { [RECEIVER_ENV.logGroup]: props.logGroup }),
         ...props.environment,
       },
@@ -724,6 +787,53 @@ export class FirehoseHttpEndpointToEfs extends Construct {
   get accessLogDestination(): apigateway.IAccessLogDestination {
     return firehoseAccessLogDestination(this.deliveryStreamArn);
   }
+}
+
+/**
+ * The receiver concurrency for the task's memory (src/config/receiver-memory.ts, the function the
+ * receiver checks itself with): the requested one if it fits, else a synth failure; unrequested,
+ * min(8, the bound). Undefined when a value is a Token (the receiver derives it from its cgroup).
+ */
+function concurrencyFor(
+  scope: Construct,
+  p: {
+    memoryLimitMiB: number;
+    maxRequestBodyBytes: number;
+    maxDecompressedBytes: number;
+    requested?: number | undefined;
+  },
+): number | undefined {
+  if (
+    [p.memoryLimitMiB, p.maxRequestBodyBytes, p.maxDecompressedBytes, p.requested].some((v) =>
+      Token.isUnresolved(v),
+    )
+  )
+    return undefined;
+  const bound = memoryBound({
+    memoryLimitBytes: p.memoryLimitMiB * 1024 * 1024,
+    maxBodyBytes: p.maxRequestBodyBytes,
+    maxDecompressedBytes: p.maxDecompressedBytes,
+    maxQueuedRequests: DEFAULT_MAX_QUEUED_REQUESTS,
+  });
+  const explain =
+    `each request may hold 6 × maxRequestBodyBytes (${mib(p.maxRequestBodyBytes)}) + 2 × maxDecompressedBytes ` +
+    `(${mib(p.maxDecompressedBytes)}) = ${mib(bound.perRequestBytes)}, and memoryLimitMiB ${p.memoryLimitMiB} leaves ` +
+    `${mib(bound.budgetBytes)} after ${mib(bound.overheadBytes)} idle and queue overhead: room for ${bound.maxConcurrentRequests}`;
+  if (p.requested !== undefined && p.requested > bound.maxConcurrentRequests) {
+    throw new ConstructConfigError(
+      'MEMORY_BOUND_EXCEEDED',
+      scope.node.path,
+      `maxConcurrentRequests ${p.requested} does not fit the task: ${explain}. Lower it or the body limits, or raise memoryLimitMiB.`,
+    );
+  }
+  if (bound.maxConcurrentRequests < 1) {
+    throw new ConstructConfigError(
+      'MEMORY_BOUND_EXCEEDED',
+      scope.node.path,
+      `not even one request fits the task: ${explain}. Lower maxRequestBodyBytes or maxDecompressedBytes, or raise memoryLimitMiB.`,
+    );
+  }
+  return p.requested ?? Math.min(DEFAULT_MAX_CONCURRENT_REQUESTS, bound.maxConcurrentRequests);
 }
 
 const HOST_NAME = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$/;

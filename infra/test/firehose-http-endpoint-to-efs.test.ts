@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { describe, expect, test } from 'vitest';
 import { receiverConfigFromEnv } from '../../src/config/receiver-config.js';
+import { resolveConcurrency } from '../../src/config/receiver-memory.js';
 import type { ConstructConfigError } from '../lib/errors.js';
 import {
   FirehoseHttpEndpointToEfs,
@@ -114,6 +115,81 @@ describe('FirehoseHttpEndpointToEfs', () => {
           FixedResponseConfig: Match.objectLike({ StatusCode: '404' }),
         }),
       ],
+    });
+  });
+
+  describe('receiver memory: the concurrency fits the task', () => {
+    const envOf = (t: Template) => {
+      const defs = Object.values(t.findResources('AWS::ECS::TaskDefinition'))[0] as {
+        Properties: { ContainerDefinitions: { Environment: { Name: string; Value: string }[] }[] };
+      };
+      return Object.fromEntries(
+        (defs.Properties.ContainerDefinitions[0]?.Environment ?? []).map((e) => [e.Name, e.Value]),
+      );
+    };
+
+    test.each([
+      [1024, '4'],
+      [2048, '8'],
+      [512, '1'],
+    ])(
+      'a %i MiB task gets EFSINK_MAX_CONCURRENT_REQUESTS %s, which the receiver accepts',
+      (memoryLimitMiB, expected) => {
+        const { template: t } = build({ memoryLimitMiB, cpu: 256 });
+        const env = envOf(t);
+        expect(env).toMatchObject({
+          EFSINK_MEMORY_LIMIT_BYTES: String(memoryLimitMiB * 1024 * 1024),
+          EFSINK_MAX_CONCURRENT_REQUESTS: expected,
+          EFSINK_MAX_BODY_BYTES: String(14 * 1024 * 1024),
+          EFSINK_MAX_DECOMPRESSED_BYTES: String(64 * 1024 * 1024),
+          EFSINK_MAX_QUEUED_REQUESTS: '64',
+        });
+        // The receiver runs the same check at start: it must accept what the construct chose.
+        const memory = resolveConcurrency(
+          {
+            memoryLimitBytes: Number(env.EFSINK_MEMORY_LIMIT_BYTES),
+            maxBodyBytes: Number(env.EFSINK_MAX_BODY_BYTES),
+            maxDecompressedBytes: Number(env.EFSINK_MAX_DECOMPRESSED_BYTES),
+            maxQueuedRequests: Number(env.EFSINK_MAX_QUEUED_REQUESTS),
+            requested: Number(env.EFSINK_MAX_CONCURRENT_REQUESTS),
+          },
+          (code, message) => new Error(`${code}: ${message}`),
+        );
+        expect(memory.maxConcurrentRequests).toBe(Number(expected));
+      },
+    );
+
+    test('derives the body limit from the buffer size hint, and takes explicit limits', () => {
+      expect(envOf(build({ bufferingSizeMiB: 64 }).template).EFSINK_MAX_BODY_BYTES).toBe(
+        String(86 * 1024 * 1024),
+      );
+      const env = envOf(
+        build({
+          memoryLimitMiB: 4096,
+          cpu: 1024,
+          maxRequestBodyBytes: 96 * 1024 * 1024,
+          maxConcurrentRequests: 3,
+        }).template,
+      );
+      expect(env).toMatchObject({
+        EFSINK_MAX_BODY_BYTES: String(96 * 1024 * 1024),
+        EFSINK_MAX_CONCURRENT_REQUESTS: '3',
+      });
+    });
+
+    test('fails synth when maxConcurrentRequests does not fit memoryLimitMiB, saying what would', () => {
+      expect(() => build({ maxConcurrentRequests: 5 })).toThrowError(
+        expect.objectContaining({
+          code: 'MEMORY_BOUND_EXCEEDED',
+          message: expect.stringMatching(/maxConcurrentRequests 5 does not fit the task: .* room for 4/),
+        }),
+      );
+      expect(() => build({ maxRequestBodyBytes: 200 * 1024 * 1024 })).toThrowError(
+        expect.objectContaining({
+          code: 'MEMORY_BOUND_EXCEEDED',
+          message: expect.stringMatching(/not even one request fits/),
+        }),
+      );
     });
   });
 

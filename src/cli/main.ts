@@ -9,7 +9,12 @@ import { SIMULATE_HELP, simulateCommand } from './commands/simulate.js';
 import { VERIFY_HELP, verifyCommand } from './commands/verify.js';
 
 /** Codes that mean "the command line or configuration is wrong" (exit 2), not "a unit failed" (1). */
-const USAGE_CODES = new Set(['CLI_USAGE', 'CONFIG_INVALID', 'LAYOUT_INVALID_TEMPLATE']);
+const USAGE_CODES = new Set([
+  'CLI_USAGE',
+  'CONFIG_INVALID',
+  'CONFIG_MEMORY_BOUND_EXCEEDED',
+  'LAYOUT_INVALID_TEMPLATE',
+]);
 
 type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>;
 

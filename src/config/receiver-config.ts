@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { EfsinkError } from '../core/errors.js';
 import { METRICS_SERVICE } from '../observability/metrics.js';
 import { RECEIVER_ENV } from './receiver-env-names.js';
+import { DEFAULT_MAX_QUEUED_REQUESTS } from './receiver-memory.js';
 import { CONFIG_INVALID, num } from './sink-config.js';
 
 z.config(en());
@@ -54,12 +55,18 @@ export const ReceiverConfigSchema = z.strictObject({
    */
   maxBodyBytes: z._default(z.int().check(z.minimum(1024), z.maximum(1024 * MiB)), 96 * MiB),
   /**
-   * Requests read, decoded and written at once; queued requests stay unread. Memory ≈ idle + this ×
-   * ~6 × body size (measured: 436 MB peak for 8 × 8.5 MB bodies, bench/README.md). @default 8
+   * Requests read, decoded and written at once; queued requests stay unread. @default min(8, the
+   * memory bound: src/config/receiver-memory.ts); a value over the bound is refused at start-up
+   * (CONFIG_MEMORY_BOUND_EXCEEDED)
    */
-  maxConcurrentRequests: z._default(z.int().check(z.minimum(1), z.maximum(1024)), 8),
+  maxConcurrentRequests: z.optional(z.int().check(z.minimum(1), z.maximum(1024))),
+  /**
+   * Memory the receiver may use, for the memory bound. @default the cgroup limit
+   * (/sys/fs/cgroup/memory.max, v1 memory.limit_in_bytes), else the machine's memory
+   */
+  memoryLimitBytes: z.optional(z.int().check(z.minimum(1024 * 1024))),
   /** Requests waiting (bodies unread, TCP back-pressure) before new ones get 503. @default 64 */
-  maxQueuedRequests: z._default(z.int().check(z.minimum(0), z.maximum(100_000)), 64),
+  maxQueuedRequests: z._default(z.int().check(z.minimum(0), z.maximum(100_000)), DEFAULT_MAX_QUEUED_REQUESTS),
   /** Seconds between assembly passes; 0 disables the loop (another assembler runs). @default 5 */
   assembleIntervalSeconds: z._default(z.number().check(z.minimum(0), z.maximum(3600)), 5),
   /** Whole-request deadline (slow clients get 408); Firehose itself waits 3 minutes. @default 120 */
@@ -174,6 +181,7 @@ export function receiverConfigFromEnv(
   set('logGroup', env[RECEIVER_ENV.logGroup]);
   set('maxBodyBytes', num(env[RECEIVER_ENV.maxBodyBytes]));
   set('maxConcurrentRequests', num(env[RECEIVER_ENV.maxConcurrentRequests]));
+  set('memoryLimitBytes', num(env[RECEIVER_ENV.memoryLimitBytes]));
   set('maxQueuedRequests', num(env[RECEIVER_ENV.maxQueuedRequests]));
   set('assembleIntervalSeconds', num(env[RECEIVER_ENV.assembleIntervalSeconds]));
   set('requestTimeoutSeconds', num(env[RECEIVER_ENV.requestTimeoutSeconds]));

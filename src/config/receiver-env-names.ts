@@ -20,6 +20,8 @@ export const RECEIVER_ENV = {
   maxBodyBytes: 'EFSINK_MAX_BODY_BYTES',
   maxConcurrentRequests: 'EFSINK_MAX_CONCURRENT_REQUESTS',
   maxQueuedRequests: 'EFSINK_MAX_QUEUED_REQUESTS',
+  /** Memory the receiver may use, in bytes (`--memory-limit-bytes`); the construct sets the task's. */
+  memoryLimitBytes: 'EFSINK_MEMORY_LIMIT_BYTES',
   assembleIntervalSeconds: 'EFSINK_ASSEMBLE_INTERVAL_SECONDS',
   requestTimeoutSeconds: 'EFSINK_REQUEST_TIMEOUT_SECONDS',
   shutdownTimeoutSeconds: 'EFSINK_SHUTDOWN_TIMEOUT_SECONDS',

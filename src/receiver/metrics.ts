@@ -14,6 +14,8 @@ export interface ReceiverMetrics {
   readonly latency: Histogram<'status'>;
   readonly inFlight: Gauge;
   readonly queued: Gauge;
+  readonly memoryBudget: Gauge;
+  readonly memoryReserved: Gauge;
   readonly assemblies: Counter<'result'>;
   readonly oldestUnassembledAge: Gauge;
 }
@@ -65,6 +67,16 @@ export function createReceiverMetrics(): ReceiverMetrics {
     queued: new Gauge({
       name: 'efsink_receiver_requests_queued',
       help: 'Requests waiting for a concurrency slot.',
+      registers,
+    }),
+    memoryBudget: new Gauge({
+      name: 'efsink_receiver_memory_budget_bytes',
+      help: 'Memory the admitted requests may use together: the memory limit minus idle and queue overhead (src/config/receiver-memory.ts).',
+      registers,
+    }),
+    memoryReserved: new Gauge({
+      name: 'efsink_receiver_memory_reserved_bytes',
+      help: 'Requests holding a slot × the bound per request (6 × max body + 2 × unwrap budget); never above the budget.',
       registers,
     }),
     assemblies: new Counter({

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ReceiverConfig, stuckSlotMsFor } from '../config/receiver-config.js';
+import { mib, resolveConcurrency } from '../config/receiver-memory.js';
 import type { SinkConfig } from '../config/sink-config.js';
 import { EfsinkError } from '../core/errors.js';
 import { probeWriteFsync, removeHealthProbe } from '../io/health-probe.js';
@@ -13,6 +14,7 @@ import { clientGone, gunzipBody, readBody, waitFor } from './body.js';
 import { FirehoseHeader, HEALTH_PATH, METRICS_PATH } from './constants.js';
 import type { GunzipOptions } from './gunzip.js';
 import { createHealth, HealthCode } from './health.js';
+import { detectMemoryLimitBytes } from './memory-limit.js';
 import { createReceiverMetrics, type ReceiverMetrics } from './metrics.js';
 import { createMetricsServer } from './metrics-server.js';
 import { codeOf, headerValue, type ProtocolResponse, ReceiverErrorCode, respond } from './protocol.js';
@@ -34,6 +36,8 @@ export interface ReceiverDeps {
   readonly now?: () => number;
   /** How CloudWatch payload records are gunzipped (tests watch the off-loop ones). */
   readonly gunzip?: GunzipOptions;
+  /** Memory limit when the config gives none (tests); default: the cgroup limit, else os.totalmem(). */
+  readonly detectMemoryLimitBytes?: () => number;
   /** The `/healthz` write-and-fsync probe (tests replace it); default: probeWriteFsync. */
   readonly healthProbe?: (layout: RootLayout, nowMs: number) => Promise<void>;
 }
@@ -66,8 +70,21 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
   const { config, sinkConfig, sink, log } = deps;
   const now = deps.now ?? Date.now;
   const keys = accessKeys(config.accessKeys);
-  const semaphore = createSemaphore(config.maxConcurrentRequests, config.maxQueuedRequests, now);
+  // Throws CONFIG_MEMORY_BOUND_EXCEEDED (before anything listens) when the requests do not fit.
+  const memory = resolveConcurrency(
+    {
+      memoryLimitBytes: config.memoryLimitBytes ?? (deps.detectMemoryLimitBytes ?? detectMemoryLimitBytes)(),
+      maxBodyBytes: config.maxBodyBytes,
+      maxDecompressedBytes: sinkConfig.maxDecompressedBytes,
+      maxQueuedRequests: config.maxQueuedRequests,
+      requested: config.maxConcurrentRequests,
+    },
+    (code, message) => new EfsinkError(code, message),
+  );
+  const maxConcurrentRequests = memory.maxConcurrentRequests;
+  const semaphore = createSemaphore(maxConcurrentRequests, config.maxQueuedRequests, now);
   const metrics = createReceiverMetrics();
+  metrics.memoryBudget.set(memory.bound.budgetBytes);
   const health = createHealth({
     layout: sink.layout,
     oldestSlotSince: () => semaphore.oldestHeldSince(),
@@ -85,6 +102,8 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
   let draining = false;
   const gauges = () => {
     metrics.inFlight.set(semaphore.active);
+    // The memory the admitted requests may use at most (the bound's accounting, not a measurement).
+    metrics.memoryReserved.set(semaphore.active * memory.bound.perRequestBytes);
     metrics.queued.set(semaphore.queued);
   };
 
@@ -159,7 +178,7 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
     if (release === undefined) {
       return reject(
         ReceiverErrorCode.overloaded,
-        `${config.maxConcurrentRequests} requests in progress and ${config.maxQueuedRequests} queued; retry later`,
+        `${maxConcurrentRequests} requests in progress and ${config.maxQueuedRequests} queued; retry later`,
         true,
       );
     }
@@ -326,7 +345,17 @@ export function createReceiver(deps: ReceiverDeps): Receiver {
         throw err;
       });
       assembler.start();
-      log.info({ host: addr.address, port: addr.port, metricsPort: metricsAddr.port }, 'receiver listening');
+      log.info(
+        {
+          host: addr.address,
+          port: addr.port,
+          metricsPort: metricsAddr.port,
+          maxConcurrentRequests,
+          perRequestMemory: mib(memory.bound.perRequestBytes),
+          memoryBudget: mib(memory.bound.budgetBytes),
+        },
+        'receiver listening',
+      );
       return { host: addr.address, port: addr.port, metricsPort: metricsAddr.port };
     },
     close() {

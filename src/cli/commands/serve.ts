@@ -11,6 +11,7 @@ import { sinkFromFlags } from '../sink-from-flags.js';
 export const SERVE_HELP = `efsink serve --root DIR --access-key KEY [--access-key KEY2 …] [--host 127.0.0.1] [--port 8080]
              [--metrics-port 9464] [--health-probe-timeout-seconds 2]
              [--log-group NAME] [--max-body-bytes N] [--max-concurrent-requests N] [--max-queued-requests N]
+             [--memory-limit-bytes N]
              [--assemble-interval-seconds N] [--request-timeout-seconds N] [--shutdown-timeout-seconds N]
              [--keep-alive-timeout-seconds N]
              [--emf-interval-seconds N] [--metrics-service NAME]
@@ -21,6 +22,8 @@ export const SERVE_HELP = `efsink serve --root DIR --access-key KEY [--access-ke
   go to stdout as CloudWatch EMF lines every 60 s and at shutdown (namespace efsink, dimension
   service=NAME, default efsink-receiver). Every flag has an
   EFSINK_* variable (EFSINK_ACCESS_KEY, EFSINK_ACCESS_KEYS='["k1","k2"]', EFSINK_HOST, EFSINK_PORT, …).
+  Concurrency defaults to min(8, what fits in memory: 6 × body + 2 × unwrap budget per request, after
+  96 MiB idle; memory = the cgroup limit or --memory-limit-bytes); more than fits is refused.
   SIGTERM/SIGINT: stop accepting, drain, final assembly pass, exit 0.`;
 
 const OPTIONS = {
@@ -34,6 +37,7 @@ const OPTIONS = {
   'max-body-bytes': { type: 'string' },
   'max-concurrent-requests': { type: 'string' },
   'max-queued-requests': { type: 'string' },
+  'memory-limit-bytes': { type: 'string' },
   'assemble-interval-seconds': { type: 'string' },
   'request-timeout-seconds': { type: 'string' },
   'shutdown-timeout-seconds': { type: 'string' },
@@ -68,6 +72,7 @@ export async function serveCommand(argv: readonly string[], out: NodeJS.Writable
     maxBodyBytes: intFlag(values['max-body-bytes'], 'max-body-bytes'),
     maxConcurrentRequests: intFlag(values['max-concurrent-requests'], 'max-concurrent-requests'),
     maxQueuedRequests: intFlag(values['max-queued-requests'], 'max-queued-requests'),
+    memoryLimitBytes: intFlag(values['memory-limit-bytes'], 'memory-limit-bytes'),
     assembleIntervalSeconds: intFlag(values['assemble-interval-seconds'], 'assemble-interval-seconds'),
     requestTimeoutSeconds: intFlag(values['request-timeout-seconds'], 'request-timeout-seconds'),
     shutdownTimeoutSeconds: intFlag(values['shutdown-timeout-seconds'], 'shutdown-timeout-seconds'),
