@@ -236,7 +236,7 @@ export interface FirehoseHttpEndpointToEfsProps extends EfsTargetProps, EfsinkAl
   readonly memoryLimitMiB?: number;
   /**
    * Requests one task reads, decodes and lands at once (`EFSINK_MAX_CONCURRENT_REQUESTS`). Each
-   * may hold 6 × `maxRequestBodyBytes` + 2 × `maxDecompressedBytes`, after 96 MiB idle and the
+   * may hold 6 × `maxRequestBodyBytes` + 2 × `maxDecompressedBytes`, after 128 MiB idle and the
    * queue's share; a value that does not fit `memoryLimitMiB` fails synth.
    * @default min(8, what fits): 4 on a 1 GiB task, 8 on a 2 GiB task with the other defaults
    */

@@ -16,9 +16,9 @@ describe('memoryBound', () => {
       maxQueuedRequests: 64,
     });
     expect(b.perRequestBytes).toBe(224 * MiB);
-    expect(b.overheadBytes).toBe(108 * MiB);
-    expect(b.budgetBytes).toBe(916 * MiB);
-    expect(b.maxConcurrentRequests).toBe(4);
+    expect(b.overheadBytes).toBe(140 * MiB);
+    expect(b.budgetBytes).toBe(884 * MiB);
+    expect(b.maxConcurrentRequests).toBe(3);
   });
 
   it("fits not even one request of the receiver's defaults (96 MiB body, 256 MiB unwrap) in 1 GiB, one in 2 GiB", () => {
@@ -38,21 +38,21 @@ describe('resolveConcurrency', () => {
   };
 
   it('defaults to min(8, the bound)', () => {
-    expect(resolveConcurrency(limits, error).maxConcurrentRequests).toBe(4);
+    expect(resolveConcurrency(limits, error).maxConcurrentRequests).toBe(3);
     expect(resolveConcurrency({ ...limits, memoryLimitBytes: 8 * GiB }, error).maxConcurrentRequests).toBe(8);
   });
 
   it('keeps a requested concurrency that fits', () => {
-    expect(resolveConcurrency({ ...limits, requested: 4 }, error).maxConcurrentRequests).toBe(4);
+    expect(resolveConcurrency({ ...limits, requested: 3 }, error).maxConcurrentRequests).toBe(3);
     expect(resolveConcurrency({ ...limits, requested: 1 }, error).maxConcurrentRequests).toBe(1);
   });
 
   it('fails CONFIG_MEMORY_BOUND_EXCEEDED for a requested concurrency over the bound, with the numbers', () => {
-    expect(() => resolveConcurrency({ ...limits, requested: 5 }, error)).toThrow(
+    expect(() => resolveConcurrency({ ...limits, requested: 4 }, error)).toThrow(
       expect.objectContaining({
         code: CONFIG_MEMORY_BOUND_EXCEEDED,
         message: expect.stringMatching(
-          /--max-concurrent-requests 5 does not fit in memory: per request 6 × --max-body-bytes \(16 MiB\) \+ 2 × --max-decompressed-bytes \(64 MiB\) = 224 MiB; memory 1024 MiB − 108 MiB .* room for 4/,
+          /--max-concurrent-requests 4 does not fit in memory: per request 6 × --max-body-bytes \(16 MiB\) \+ 2 × --max-decompressed-bytes \(64 MiB\) = 224 MiB; memory 1024 MiB − 140 MiB .* room for 3/,
         ),
       }),
     );

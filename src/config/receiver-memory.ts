@@ -28,8 +28,12 @@ export const BODY_COPIES = 6;
  */
 export const UNWRAP_COPIES = 2;
 
-/** RSS of an idle `efsink serve` (measured 76–78 MB, bench/README.md) with room for V8's heap slack. */
-export const IDLE_BYTES = 96 * MiB;
+/**
+ * What `efsink serve` holds before any request: its steady idle RSS is 76–78 MB (`npm run
+ * bench:receiver`), but its high-water mark after start-up is already 94–96 MiB (`node
+ * bench/memory-bound.mjs`), so 128 MiB.
+ */
+export const IDLE_BYTES = 128 * MiB;
 
 /**
  * What a queued request can hold while it waits with its body unread: its headers (up to the 128 KiB
@@ -56,7 +60,7 @@ export interface MemoryBound {
 /**
  * @example
  * memoryBound({ memoryLimitBytes: 2 ** 30, maxBodyBytes: 16 * 2 ** 20, maxDecompressedBytes: 64 * 2 ** 20, maxQueuedRequests: 64 })
- * // → { perRequestBytes: 224 MiB, overheadBytes: 108 MiB, budgetBytes: 916 MiB, maxConcurrentRequests: 4 }
+ * // → { perRequestBytes: 224 MiB, overheadBytes: 140 MiB, budgetBytes: 884 MiB, maxConcurrentRequests: 3 }
  */
 export function memoryBound(input: MemoryBoundInput): MemoryBound {
   const perRequestBytes = BODY_COPIES * input.maxBodyBytes + UNWRAP_COPIES * input.maxDecompressedBytes;

@@ -21,8 +21,8 @@ const T = Date.UTC(2025, 7, 6, 14, 30);
 const MiB = 1024 * 1024;
 const MAX_BODY = 4 * MiB;
 const UNWRAP = 1 * MiB;
-// Room for exactly 2 requests of 6 × 4 + 2 × 1 = 26 MiB after the 96 MiB fixed overhead.
-const MEMORY_LIMIT = 96 * MiB + 2 * 26 * MiB + 8 * MiB;
+// Room for exactly 2 requests of 6 × 4 + 2 × 1 = 26 MiB after the 128 MiB fixed overhead (188 MiB).
+const MEMORY_LIMIT = 128 * MiB + 2 * 26 * MiB + 8 * MiB;
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

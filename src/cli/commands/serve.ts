@@ -23,7 +23,7 @@ export const SERVE_HELP = `efsink serve --root DIR --access-key KEY [--access-ke
   service=NAME, default efsink-receiver). Every flag has an
   EFSINK_* variable (EFSINK_ACCESS_KEY, EFSINK_ACCESS_KEYS='["k1","k2"]', EFSINK_HOST, EFSINK_PORT, …).
   Concurrency defaults to min(8, what fits in memory: 6 × body + 2 × unwrap budget per request, after
-  96 MiB idle; memory = the cgroup limit or --memory-limit-bytes); more than fits is refused.
+  128 MiB idle; memory = the cgroup limit or --memory-limit-bytes); more than fits is refused.
   SIGTERM/SIGINT: stop accepting, drain, final assembly pass, exit 0.`;
 
 const OPTIONS = {
