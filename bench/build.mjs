@@ -2,7 +2,7 @@
 // `npm run bench` measures the working tree even while an unrelated file elsewhere does not
 // typecheck. Dynamic imports stay separate chunks: a naive or floor child never loads efsink's code.
 // One build, several entry points: the ingest bench (`npm run bench`), `bench:backfill` and
-// `bench:verify`, `bench:scale` (bench/README.md); code they share lands in common chunks.
+// `bench:verify`, `bench:scale`, `bench:startup` (bench/README.md); code they share lands in common chunks.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -17,6 +17,7 @@ await build({
     'bench/efsink-serve.ts',
     'bench/scale-bench.ts',
     'bench/gunzip-bench.ts',
+    'bench/startup-bench.ts',
   ],
   outdir,
   bundle: true,

@@ -32,3 +32,32 @@ for (const [name, entry] of Object.entries(entries)) {
     logLevel: 'warning',
   });
 }
+
+// The CLI as one ESM bundle with a chunk per command (bin/efsink loads it): Node loads one file
+// instead of ~100 modules (zod/mini alone is ~60), which is most of `efsink help`'s start-up. The
+// command modules stay dynamic imports, so `help` loads no command and `ingest cloudwatch` no AWS
+// SDK. Packages stay external (their own loading is lazy already) except zod, which every command
+// needs to read its settings. Measured with `npm run bench:startup` (bench/README.md).
+const externalExceptZod = {
+  name: 'external-except-zod',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path === 'zod' || args.path.startsWith('zod/') ? undefined : { path: args.path, external: true },
+    );
+  },
+};
+rmSync('dist/cli', { recursive: true, force: true });
+await build({
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir: 'dist/cli',
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  sourcemap: true,
+  sourcesContent: false,
+  plugins: [externalExceptZod],
+  logLevel: 'warning',
+});

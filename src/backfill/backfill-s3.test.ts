@@ -16,7 +16,7 @@ describe('objectErrorCode: which failures concern one object (continue) and whic
   });
   it('whole run: exhausted retries, file-system failures, anything unknown', () => {
     expect(objectErrorCode(new EfsinkError('SOURCE_RETRIES_EXHAUSTED', 'x'))).toBeUndefined();
-    expect(objectErrorCode(new EfsinkError('WRITE_FAILED', 'x'))).toBeUndefined();
+    expect(objectErrorCode(new EfsinkError('ASSEMBLE_FENCED', 'x'))).toBeUndefined();
     expect(objectErrorCode(Object.assign(new Error('nospc'), { code: 'ENOSPC' }))).toBeUndefined();
     expect(objectErrorCode(new TypeError('bug'))).toBeUndefined();
   });

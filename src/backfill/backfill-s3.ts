@@ -1,9 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SinkConfig } from '../config/sink-config.js';
+import { codeOf } from '../core/error-catalogue.js';
 import { isEfsinkError } from '../core/errors.js';
 import type { AssembleReport } from '../io/assemble.js';
 import type { Sink } from '../io/sink.js';
-import { codeOfS3, ingestS3Object } from '../lambda/s3-sqs.js';
+import { ingestS3Object } from '../lambda/s3-sqs.js';
 import type { Logger } from '../observability/logger.js';
 import { noMetrics } from '../observability/metrics.js';
 import { checkpointPath } from './checkpoint.js';
@@ -68,7 +69,7 @@ export interface S3BackfillReport {
  * is durable; rerunning resumes).
  */
 export function objectErrorCode(err: unknown): string | undefined {
-  const code = codeOfS3(err);
+  const code = codeOf(err);
   if (isEfsinkError(err)) return /^(DECODE|INPUT|LAYOUT)_/.test(code) ? code : undefined;
   return code.startsWith('S3_') ? code : undefined;
 }

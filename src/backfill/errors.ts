@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../core/error-catalogue.js';
 import { EfsinkError } from '../core/errors.js';
 
 /** Codes raised by backfill and verify (listed in docs/errors.md). */
@@ -7,6 +8,6 @@ export const BackfillErrorCode = {
   checkpointCorrupt: 'BACKFILL_CHECKPOINT_CORRUPT',
 } as const;
 
-export function backfillError(code: string, message: string, cause?: unknown): EfsinkError {
+export function backfillError(code: ErrorCode, message: string, cause?: unknown): EfsinkError {
   return new EfsinkError(code, message, cause === undefined ? undefined : { cause });
 }

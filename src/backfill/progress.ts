@@ -9,7 +9,8 @@ export interface ProgressState {
 
 export interface Progress {
   update(state: ProgressState): void;
-  done(summary: string): void;
+  /** Clears the progress line; writes `summary` on stderr in its place when given. */
+  done(summary?: string): void;
 }
 
 /**
@@ -51,7 +52,7 @@ export function createProgress(
     },
     done(summary) {
       if (tty && drawn) stream.write('\r\x1b[K');
-      stream.write(`${summary}\n`);
+      if (summary !== undefined) stream.write(`${summary}\n`);
     },
   };
 }

@@ -9,17 +9,21 @@ import { sendWithRetry } from './retry.js';
 export interface S3SourceOptions {
   readonly endpoint?: string | undefined;
   readonly region?: string | undefined;
+  /** SDK attempts per request. @default 1: {@link pacedS3Client} paces and retries instead. */
+  readonly maxAttempts?: number;
 }
 
 /**
- * The real SDK v3 S3 client, standard credential chain; region from the flag, else the SDK's chain,
- * else us-east-1 (as `efsink ingest s3`). SDK retries are off: {@link pacedS3Client} paces and
- * retries every request (ListObjectsV2 and the S3 path's GetObject alike).
+ * The real SDK v3 S3 client with the standard credential chain. Region from `--region` (or
+ * AWS_REGION), else the SDK's own chain (AWS_REGION, the profile in ~/.aws/config, IMDS): no default
+ * of ours, so a Region set in ~/.aws/config is honoured. An endpoint (an S3-compatible server) gets
+ * path-style requests. SDK retries are off by default: {@link pacedS3Client} paces and retries
+ * every request (ListObjectsV2 and the S3 path's GetObject alike).
  */
 export function createS3Client(opts: S3SourceOptions): S3Client {
   return new S3Client({
-    maxAttempts: 1,
-    region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    maxAttempts: opts.maxAttempts ?? 1,
+    ...(opts.region !== undefined ? { region: opts.region } : {}),
     ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
   });
 }

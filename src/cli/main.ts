@@ -1,60 +1,99 @@
-import { isEfsinkError } from '../core/errors.js';
-import { ASSEMBLE_HELP, assembleCommand } from './commands/assemble.js';
-import { BACKFILL_HELP, backfillCommand } from './commands/backfill.js';
-import { DEMO_HELP, demoCommand } from './commands/demo.js';
-import { INGEST_HELP, ingestCommand } from './commands/ingest.js';
-import { REPLAY_HELP, replayCommand } from './commands/replay.js';
-import { SERVE_HELP, serveCommand } from './commands/serve.js';
-import { SIMULATE_HELP, simulateCommand } from './commands/simulate.js';
-import { VERIFY_HELP, verifyCommand } from './commands/verify.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { codeOf, EXIT, exitCodeOf } from '../core/error-catalogue.js';
+import { describeReceived, EfsinkError } from '../core/errors.js';
+import { COMMANDS, findCommand, overview, usageOf } from './registry.js';
 
-/** Codes that mean "the command line or configuration is wrong" (exit 2), not "a unit failed" (1). */
-const USAGE_CODES = new Set([
-  'CLI_USAGE',
-  'CONFIG_INVALID',
-  'CONFIG_MEMORY_BOUND_EXCEEDED',
-  'LAYOUT_INVALID_TEMPLATE',
-]);
-
-type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>;
-
-const COMMANDS: Record<string, { run: Command; help: string }> = {
-  ingest: { run: ingestCommand, help: INGEST_HELP },
-  assemble: { run: assembleCommand, help: ASSEMBLE_HELP },
-  demo: { run: demoCommand, help: DEMO_HELP },
-  simulate: { run: simulateCommand, help: SIMULATE_HELP },
-  serve: { run: serveCommand, help: SERVE_HELP },
-  backfill: { run: backfillCommand, help: BACKFILL_HELP },
-  verify: { run: verifyCommand, help: VERIFY_HELP },
-  replay: { run: replayCommand, help: REPLAY_HELP },
-};
-
-const HELP = `efsink — API Gateway access logs onto EFS, byte for byte.
-
-${Object.values(COMMANDS)
-  .map((c) => c.help)
-  .join('\n\n')}
-`;
-
-/** Runs one CLI command; resolves to the process exit code. Expected errors print `CODE: reason`. */
+/**
+ * Runs one CLI command; resolves to the process exit code. Loads only the registry (usage and
+ * settings) until the command is known and its flags are valid, then the command's own module.
+ * Expected errors print `CODE: reason` and exit with the catalogue's code.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(HELP);
-    return name === undefined ? 2 : 0;
-  }
-  const command = COMMANDS[name];
-  if (command === undefined) {
-    process.stderr.write(
-      `CLI_USAGE: unknown command ${JSON.stringify(name)} (allowed: ${Object.keys(COMMANDS).join(', ')})\n`,
-    );
-    return 2;
-  }
   try {
-    return await command.run(rest, process.stdout);
+    return await dispatch(argv);
   } catch (err) {
-    if (!isEfsinkError(err)) throw err;
-    process.stderr.write(`${err.code}: ${err.message}\n`);
-    return USAGE_CODES.has(err.code) ? 2 : 1;
+    // The catalogue decides the exit code: 2 usage or configuration, 1 a failure, 70 a bug.
+    const code = codeOf(err);
+    if (code === 'INTERNAL') {
+      process.stderr.write(`efsink: INTERNAL ${(err as Error)?.stack ?? String(err)}\n`);
+      return EXIT.internal;
+    }
+    process.stderr.write(`${code}: ${(err as Error).message}\n`);
+    return exitCodeOf(code);
   }
+}
+
+async function dispatch(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
+  if (first === undefined || first === '--help' || first === '-h') {
+    process.stdout.write(overview());
+    return first === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (first === 'help') {
+    if (rest.length === 0) {
+      process.stdout.write(overview());
+      return EXIT.ok;
+    }
+    const found = findCommand(rest);
+    if (found === undefined || 'group' in found) {
+      // `efsink help backfill`: both sources' usage.
+      const group = COMMANDS.filter((c) => c.name === rest.join(' ') || c.name.startsWith(`${rest[0]} `));
+      if (group.length === 0) throw unknownCommand(rest.join(' '));
+      process.stdout.write(group.map(usageOf).join('\n'));
+      return EXIT.ok;
+    }
+    process.stdout.write(usageOf(found.spec));
+    return EXIT.ok;
+  }
+  const found = findCommand(argv);
+  if (found === undefined) throw unknownCommand(first);
+  if ('group' in found) {
+    const [, source] = argv;
+    if (source === '--help' || source === '-h') {
+      process.stdout.write(
+        COMMANDS.filter((c) => c.name.startsWith(`${found.group} `))
+          .map(usageOf)
+          .join('\n'),
+      );
+      return EXIT.ok;
+    }
+    throw new EfsinkError(
+      'CLI_USAGE',
+      `${found.group}: unknown source ${describeReceived(source)} (allowed: ${found.sources.join(', ')})`,
+    );
+  }
+  // Only now the settings' validation (zod) and the command's module.
+  const { runCommand } = await import('./run-command.js');
+  return runCommand(found.spec, found.rest);
+}
+
+function unknownCommand(name: string): EfsinkError {
+  const names = [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]))];
+  return new EfsinkError(
+    'CLI_USAGE',
+    `unknown command ${JSON.stringify(name)} (allowed: ${names.join(', ')}, help); efsink help lists them`,
+  );
+}
+
+/** The package's version, from the package.json above this file (src/ or dist/src/). */
+function version(): string {
+  let dir = import.meta.dirname;
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'efsink' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not here: look one folder up
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
 }

@@ -5,7 +5,7 @@ import { CONFIG_MEMORY_BOUND_EXCEEDED, memoryBound, resolveConcurrency } from '.
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-const error = (code: string, message: string) => new EfsinkError(code, message);
+const error = (code: typeof CONFIG_MEMORY_BOUND_EXCEEDED, message: string) => new EfsinkError(code, message);
 
 describe('memoryBound', () => {
   it('is floor((memory − idle − queued) / (6 × body + 2 × unwrap budget))', () => {

@@ -102,7 +102,7 @@ export function mib(bytes: number): string {
  * The code of a receiver configuration whose requests do not fit its memory: an explicit
  * `--max-concurrent-requests` over the bound, or limits under which not even one request fits.
  */
-export const CONFIG_MEMORY_BOUND_EXCEEDED = 'CONFIG_MEMORY_BOUND_EXCEEDED';
+export const CONFIG_MEMORY_BOUND_EXCEEDED = 'CONFIG_MEMORY_BOUND_EXCEEDED' as const;
 
 export interface ConcurrencyInput extends MemoryBoundInput {
   /** `--max-concurrent-requests` when given; otherwise derived. */
@@ -120,7 +120,7 @@ export interface ConcurrencyInput extends MemoryBoundInput {
  */
 export function resolveConcurrency(
   input: ConcurrencyInput,
-  error: (code: string, message: string) => Error,
+  error: (code: typeof CONFIG_MEMORY_BOUND_EXCEEDED, message: string) => Error,
 ): { readonly maxConcurrentRequests: number; readonly bound: MemoryBound } {
   const bound = memoryBound(input);
   const explain =

@@ -1,15 +1,18 @@
+import type { ErrorCode } from './error-catalogue.js';
+
 /**
  * The one error type efsink throws for expected failures. Adapters branch on `code`, never on
  * `instanceof`: the bundled Lambda and the CLI can load two copies of this module (undici's lesson).
- * Every code is listed in docs/errors.md.
+ * Every code is registered in src/core/error-catalogue.ts (the type below rejects any other) and
+ * listed in docs/errors.md.
  */
 export class EfsinkError extends Error {
   override readonly name = 'EfsinkError';
-  readonly code: string;
+  readonly code: ErrorCode;
   /** Where the problem is, when it concerns one unit of a batch (for example `record 3`). */
   readonly unit: string | undefined;
 
-  constructor(code: string, message: string, options?: ErrorOptions & { unit?: string }) {
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions & { unit?: string }) {
     super(message, options);
     this.code = code;
     this.unit = options?.unit;

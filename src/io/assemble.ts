@@ -1,10 +1,11 @@
 import { join, relative, sep } from 'node:path';
+import { codeOf } from '../core/error-catalogue.js';
 import { isEfsinkError } from '../core/errors.js';
 import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
 import { SegmentErrorCode } from '../core/write/segment-file.js';
 import { type AssembleOptions, assembleFile, type FileReport } from './assemble-file.js';
 import { pendingSegments } from './coverage.js';
-import { errnoName, isGone } from './errors.js';
+import { isGone } from './errors.js';
 import { fs } from './fs-port.js';
 import { mapBounded } from './map-bounded.js';
 
@@ -42,7 +43,7 @@ export async function assemblePass(opts: AssembleOptions, pass: PassOptions = {}
       return { relPath, file: await assembleFile(opts, relPath) };
     } catch (err) {
       if (!isEfsinkError(err) && !(err as NodeJS.ErrnoException).code) throw err;
-      const code = isEfsinkError(err) ? err.code : `FS_${errnoName(err)}`;
+      const code = codeOf(err);
       opts.log.error({ relPath, code, err: (err as Error).message }, 'assembly failed for one output file');
       return { relPath, error: { relPath, code, message: (err as Error).message } };
     }

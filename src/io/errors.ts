@@ -1,20 +1,13 @@
 import { constants } from 'node:os';
-import { EfsinkError } from '../core/errors.js';
 import { nameErrno } from './fs-port.js';
 
 export const IoErrorCode = {
-  writeFailed: 'WRITE_FAILED',
   outputNotOurs: 'ASSEMBLE_OUTPUT_NOT_OURS',
   outputMissing: 'ASSEMBLE_OUTPUT_MISSING',
   leaseLost: 'ASSEMBLE_LEASE_LOST',
   fenced: 'ASSEMBLE_FENCED',
   journalCorrupt: 'ASSEMBLE_JOURNAL_CORRUPT',
 } as const;
-
-/** Wraps an unexpected file-system error with a stable code and the operation that failed. */
-export function writeFailed(op: string, path: string, cause: unknown): EfsinkError {
-  return new EfsinkError(IoErrorCode.writeFailed, `${op} ${path} failed: ${errnoName(cause)}`, { cause });
-}
 
 /**
  * The errno name of a file-system error. Node 20's libuv has no name for ESTALE and reports

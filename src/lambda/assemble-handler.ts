@@ -1,12 +1,14 @@
-import { sinkConfigFromEnv } from '../config/sink-config.js';
+import { resolveSettings } from '../config/settings-resolve.js';
+import { SINK_KEYS, sinkConfigOf } from '../config/sink-config.js';
 import { EfsinkError } from '../core/errors.js';
 import type { AssembleReport } from '../io/assemble.js';
 import { createSink } from '../io/sink.js';
 import { METRICS_SERVICE, MetricName } from '../observability/metrics.js';
 import { powertools } from './powertools.js';
 
-const config = sinkConfigFromEnv(process.env);
-const { log, metrics, flush } = powertools(METRICS_SERVICE.assembler);
+const settings = resolveSettings([...SINK_KEYS, 'logLevel'] as const, { env: process.env });
+const config = sinkConfigOf(settings);
+const { log, metrics, flush } = powertools(METRICS_SERVICE.assembler, settings.logLevel);
 const sink = createSink(config, { log });
 
 /**
@@ -27,10 +29,12 @@ export async function handler(): Promise<Pick<AssembleReport, 'failed'> & { file
     );
     log.info({ files: report.files.length, failed: report.failed.length }, 'assembly pass done');
     if (report.failed.length > 0) {
+      // One code for the invocation, whatever the files' codes: each file's own code is in the
+      // log line assemblePass wrote for it; the first is repeated here for the error report.
       const first = report.failed[0];
       throw new EfsinkError(
-        first?.code ?? 'ASSEMBLE_FAILED',
-        `${report.failed.length} file(s) failed; first: ${first?.message}`,
+        'ASSEMBLE_FAILED',
+        `${report.failed.length} file(s) failed; first: ${first?.relPath}: ${first?.code}: ${first?.message}`,
       );
     }
     return { files: report.files.length, failed: [] };

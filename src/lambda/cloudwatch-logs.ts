@@ -1,5 +1,6 @@
 import type { SinkConfig } from '../config/sink-config.js';
-import { describeReceived, EfsinkError, isEfsinkError } from '../core/errors.js';
+import { codeOf } from '../core/error-catalogue.js';
+import { describeReceived, EfsinkError } from '../core/errors.js';
 import { planCloudWatchPayload } from '../core/write/plan-cloudwatch.js';
 import type { Sink } from '../io/sink.js';
 import type { Logger } from '../observability/logger.js';
@@ -68,7 +69,7 @@ export async function ingestCloudWatchLogsEvent(
       bytesWritten: landed.bytes,
     };
   } catch (err) {
-    const code = isEfsinkError(err) ? err.code : 'INTERNAL';
+    const code = codeOf(err);
     metrics.count(MetricName.failures, 1, { errorCode: code });
     log.error({ code, err: (err as Error).message }, 'unit failed');
     throw err;

@@ -2,7 +2,8 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SinkConfig } from '../config/sink-config.js';
 import { gunzipCapped, isGzip } from '../core/decode/gzip.js';
-import { CoreErrorCode, EfsinkError, isEfsinkError } from '../core/errors.js';
+import { codeOf } from '../core/error-catalogue.js';
+import { CoreErrorCode, EfsinkError } from '../core/errors.js';
 import { parseFirehoseObjectName, planFirehoseObject } from '../core/write/plan-firehose.js';
 import type { UnitPlan } from '../core/write/plan-segments.js';
 import type { Sink } from '../io/sink.js';
@@ -123,7 +124,7 @@ export async function handleS3SqsEvent(event: SQSEvent, deps: S3IngestDeps): Pro
     try {
       await ingestSqsMessage(message, deps);
     } catch (err) {
-      const code = codeOfS3(err);
+      const code = codeOf(err);
       deps.metrics.count(MetricName.failures, 1, { errorCode: code });
       deps.log.error({ messageId: message.messageId, code, err: (err as Error).message }, 'message failed');
       failures.push({ itemIdentifier: message.messageId });
@@ -147,13 +148,4 @@ export async function ingestSqsMessage(
   const results: S3IngestResult[] = [];
   for (const ref of objects) results.push(await ingestS3Object(ref, deps));
   return results;
-}
-
-/** efsink codes as they are; S3 errors as `S3_<name>` (S3_NoSuchKey, S3_AccessDenied); else INTERNAL. */
-export function codeOfS3(err: unknown): string {
-  if (isEfsinkError(err)) return err.code;
-  const e = err as { name?: unknown; $metadata?: unknown; code?: unknown };
-  if (e?.$metadata !== undefined && typeof e.name === 'string') return `S3_${e.name}`;
-  if (typeof e?.code === 'string') return `FS_${e.code}`;
-  return 'INTERNAL';
 }

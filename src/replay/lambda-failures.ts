@@ -5,10 +5,11 @@ import {
   invocationRecordsOfText,
   replayablePayloadOf,
 } from '../core/decode/invocation-record.js';
+import { codeOf } from '../core/error-catalogue.js';
 import { isEfsinkError } from '../core/errors.js';
 import type { Sink } from '../io/sink.js';
 import { ingestCloudWatchLogsEvent } from '../lambda/cloudwatch-logs.js';
-import { codeOfS3, ingestSqsMessage } from '../lambda/s3-sqs.js';
+import { ingestSqsMessage } from '../lambda/s3-sqs.js';
 import type { Logger } from '../observability/logger.js';
 import { noMetrics } from '../observability/metrics.js';
 
@@ -101,7 +102,7 @@ async function replayFound(found: FoundRecord, deps: LambdaReplayDeps): Promise<
           bytes += r.bytesWritten;
         }
       } catch (err) {
-        if (codeOfS3(err) === 'INTERNAL' && !isEfsinkError(err)) throw err;
+        if (codeOf(err) === 'INTERNAL' && !isEfsinkError(err)) throw err;
         (err as { replayUnit?: string }).replayUnit = `message ${message.messageId}`;
         firstFailure ??= err;
       }
@@ -116,7 +117,7 @@ async function replayFound(found: FoundRecord, deps: LambdaReplayDeps): Promise<
       bytesWritten: bytes,
     };
   } catch (err) {
-    const code = codeOfS3(err);
+    const code = codeOf(err);
     // Neither coded, nor an S3 or file-system error: a bug, which must not pass for a bad record.
     if (code === 'INTERNAL' && !isEfsinkError(err)) throw err;
     const unit = (err as { replayUnit?: string }).replayUnit;

@@ -400,6 +400,8 @@ describe('efsink backfill s3 / verify s3 (built CLI)', () => {
     server.endpoint,
     '--page-size',
     '3',
+    // backfill prints its result as JSON with --json (like verify); the tests read that.
+    ...(cmd === 'backfill' ? ['--json'] : []),
     ...extra,
   ];
 
@@ -422,7 +424,7 @@ describe('efsink backfill s3 / verify s3 (built CLI)', () => {
     await expectFiles(root, expectedFiles(objects));
 
     const v = await runCli(args('verify', root, ['--json']), env);
-    expect(v.code).toBe(1);
+    expect(v.code).toBe(3);
     expect(JSON.parse(v.stdout)).toMatchObject({
       ok: false,
       unreadableObjects: [{ key: badKey, code: 'DECODE_INVALID_GZIP' }],
@@ -458,7 +460,7 @@ describe('efsink backfill s3 / verify s3 (built CLI)', () => {
     await writeFile(path, Buffer.from(lines.join('\n'), 'latin1'));
 
     const v = await runCli(args('verify', root, ['--json', '--partitions', '5']), env);
-    expect(v.code).toBe(1);
+    expect(v.code).toBe(3);
     const report = JSON.parse(v.stdout) as VerifyS3Report & { ok: boolean };
     const c = report.comparison;
     expect(report.ok).toBe(false);
@@ -486,7 +488,7 @@ describe('efsink backfill s3 / verify s3 (built CLI)', () => {
     expect(v2.comparison.duplicated.count).toBe(1);
     expect(v2.comparison.missing.samples.map((s) => s.line)).toContain('pending line\n');
     const human = await runCli(args('verify', root), env);
-    expect(human.code).toBe(1);
+    expect(human.code).toBe(3);
     expect(human.stdout).toMatch(/MISMATCH[\s\S]*pending segments: 1/);
   });
 

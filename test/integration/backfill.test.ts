@@ -230,7 +230,7 @@ describe('efsink backfill cloudwatch (spawned CLI; run `npm run build` first)', 
     seedEvents(cwl, 3, 120, 30_000);
     const reference = join(work, 'reference');
     const ok = await runCli(args(cwl.endpoint, reference), env);
-    expect(ok.stderr).toMatch(/backfill complete: \d+ page/);
+    expect(ok.stdout).toMatch(/backfill complete: \d+ page/);
     expect(ok.code).toBe(0);
 
     const root = join(work, 'killed');

@@ -55,7 +55,7 @@ describe('efsink demo', () => {
 
     // A root with content is refused (the check needs a fresh one).
     const again = await runCli(['demo', '--root', join(root, 'out'), '--requests', '10']);
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2); // a usage error (docs/errors.md)
     expect(again.stderr).toMatch(/^DEMO_ROOT_NOT_EMPTY: /);
   });
 

@@ -85,7 +85,7 @@ describe('the bundled CloudWatch Logs Lambda handler', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('CONFIG_INVALID');
     expect(r.stderr).toContain('EFSINK_ROOT: must be an absolute path');
-    expect(r.stderr).toContain('EFSINK_LEASE_SECONDS: Invalid input: expected number, received string');
+    expect(r.stderr).toContain('EFSINK_LEASE_SECONDS: must be an integer from 2 to 3600, got "soon"');
   });
 
   it('has a scheduled assembler bundle that assembles and publishes the oldest-unassembled-segment age', async () => {

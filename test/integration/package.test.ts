@@ -83,7 +83,9 @@ describe('the packed efsink, installed into a fresh project', () => {
     for (const checkoutOnly of ['src', 'test', 'infra', 'bench', 'scripts', 'docs', 'node_modules']) {
       expect(top, checkoutOnly).not.toContain(checkoutOnly);
     }
-    expect(readdirSync(join(installed, 'dist')).sort()).toEqual(['infra', 'lambda', 'src']);
+    // The CLI runs from its bundle (bin/efsink), the library from dist/src.
+    expect(existsSync(join(installed, 'dist', 'cli', 'main.mjs'))).toBe(true);
+    expect(readdirSync(join(installed, 'dist')).sort()).toEqual(['cli', 'infra', 'lambda', 'src']);
     expect(existsSync(join(project, 'node_modules', 's3rver'))).toBe(false);
   });
 

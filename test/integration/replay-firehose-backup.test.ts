@@ -127,6 +127,7 @@ const replayArgs = (root: string, prefix: string, extra: string[] = []) => [
   'api-access',
   '--segment-retention-seconds',
   '0',
+  '--json',
   ...extra,
 ];
 

@@ -135,6 +135,7 @@ describe('efsink replay lambda-failures (CloudWatch on-failure records)', () => 
           '1',
           '--segment-retention-seconds',
           '0',
+          '--json',
         ],
         env,
       );
@@ -155,6 +156,7 @@ describe('efsink replay lambda-failures (CloudWatch on-failure records)', () => 
         '--visibility-timeout-seconds',
         '1',
         '--no-assemble',
+        '--json',
       ],
       env,
     );
@@ -224,7 +226,7 @@ describe('efsink replay lambda-failures (CloudWatch on-failure records)', () => 
       .map((r) => JSON.stringify(r))
       .join('\n');
     const viaStdin = await runCli(
-      ['replay', 'lambda-failures', '--root', root, '--segment-retention-seconds', '0'],
+      ['replay', 'lambda-failures', '--root', root, '--segment-retention-seconds', '0', '--json'],
       env,
       `${lines}\n`,
     );

@@ -189,7 +189,7 @@ describe('efsink simulate paths', () => {
       '--format',
       '$context.path\n$context.requestId',
     ]);
-    expect(cli.code).toBe(1);
+    expect(cli.code).toBe(2); // the --format given is wrong: a usage error (docs/errors.md)
     expect(cli.stderr).toMatch(/^FORMAT_MULTILINE: /);
   });
 

@@ -94,7 +94,7 @@ describe('efsink verify cloudwatch', () => {
     expect(v.comparison.extra.count).toBeGreaterThan(0);
   });
 
-  it('CLI: exit 0 on a match, exit 1 with a readable report and --json on a mismatch', async () => {
+  it('CLI: exit 0 on a match, exit 3 with a readable report and --json on a mismatch', async () => {
     const env = {
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
@@ -119,16 +119,23 @@ describe('efsink verify cloudwatch', () => {
     expect(good.stdout).toMatch(/EXACT MATCH/);
     await edit(FILE_14, (t) => t.replace('req-0-', 'req-O-'));
     const bad = await runCli(args, env);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(3); // differences found: distinct from 1, could not run
     expect(bad.stdout).toMatch(/missing: 1 {2}extra: 1 {2}duplicated: 0/);
     const json = await runCli([...args, '--json'], env);
-    expect(json.code).toBe(1);
+    expect(json.code).toBe(3);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, comparison: { missing: { count: 1 } } });
     const usage = await runCli(
       ['verify', 'cloudwatch', '--log-group', GROUP, '--start', 'yesterday', '--root', root],
       env,
     );
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/CLI_USAGE: --start must be an ISO 8601/);
+    expect(usage.stderr).toMatch(/CLI_USAGE: --start: must be ISO 8601 with a zone .* got "yesterday"/);
+    // Could not run (the source is unreachable): exit 1, distinct from 3 (ran, found differences).
+    const down = await runCli(
+      [...args.map((a) => (a === server.endpoint ? 'http://127.0.0.1:1' : a)), '--max-attempts', '1'],
+      env,
+    );
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^SOURCE_RETRIES_EXHAUSTED: /m);
   });
 });

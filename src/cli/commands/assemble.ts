@@ -1,14 +1,12 @@
-import { COMMON_SINK_OPTIONS, parseCommandArgs } from '../args.js';
-import { sinkFromFlags } from '../sink-from-flags.js';
+import { EXIT } from '../../core/error-catalogue.js';
+import { openSink } from '../open-sink.js';
+import type { ASSEMBLE_KEYS, CommandContext } from '../registry.js';
 
-export const ASSEMBLE_HELP = `efsink assemble --root DIR [--lease-seconds N] [--segment-retention-seconds N] [--assemble-concurrency N]
-  One assembly pass: appends landed segments exactly once to the output files under DIR, working on
-  up to N files at a time (default 4).
-  Exit 0 when every file was assembled or is busy (held by another assembler); 1 if any failed.`;
-
-export async function assembleCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
-  const { values } = parseCommandArgs(argv, COMMON_SINK_OPTIONS, 'assemble');
-  const { sink } = sinkFromFlags(values);
+export async function assembleCommand({
+  settings,
+  out,
+}: CommandContext<(typeof ASSEMBLE_KEYS)[number]>): Promise<number> {
+  const { sink } = await openSink(settings);
   const report = await sink.assemble();
   let segments = 0;
   let bytes = 0;
@@ -20,12 +18,25 @@ export async function assembleCommand(argv: readonly string[], out: NodeJS.Writa
     duplicates += f.duplicateSegments;
     if (f.status === 'busy') {
       busy++;
-      out.write(`busy: ${f.relPath} (lease held by another assembler)\n`);
+      if (!settings.json) out.write(`busy: ${f.relPath} (lease held by another assembler)\n`);
     }
   }
   for (const f of report.failed) process.stderr.write(`${f.relPath}: ${f.code}: ${f.message}\n`);
-  out.write(
-    `assembled ${segments} segment(s), ${bytes} bytes into ${report.files.length - busy} file(s); ${duplicates} duplicate(s) skipped, ${busy} busy, ${report.failed.length} failed\n`,
-  );
-  return report.failed.length === 0 ? 0 : 1;
+  if (settings.json) {
+    out.write(
+      `${JSON.stringify({
+        segments,
+        bytesAppended: bytes,
+        files: report.files.length - busy,
+        duplicates,
+        busy: report.files.filter((f) => f.status === 'busy').map((f) => f.relPath),
+        failed: report.failed.map((f) => ({ relPath: f.relPath, code: f.code })),
+      })}\n`,
+    );
+  } else {
+    out.write(
+      `assembled ${segments} segment(s), ${bytes} bytes into ${report.files.length - busy} file(s); ${duplicates} duplicate(s) skipped, ${busy} busy, ${report.failed.length} failed\n`,
+    );
+  }
+  return report.failed.length === 0 ? EXIT.ok : EXIT.failed;
 }

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadSinkConfig } from '../../config/sink-config.js';
 import { createPrng } from '../../core/access-log/index.js';
 import { EfsinkError } from '../../core/errors.js';
@@ -19,15 +19,7 @@ import type { LocalS3Server } from '../../simulate/local-s3.js';
 import { formatBytes, formatCount, renderTree } from '../../simulate/report.js';
 import { checkPath, type RunSimulationResult, runSimulation } from '../../simulate/run.js';
 import { cloudWatchLambda, s3SqsLambda, startLocalReceiver, startLocalS3 } from '../../simulate/targets.js';
-import { intFlag, parseCommandArgs } from '../args.js';
-
-export const DEMO_HELP = `efsink demo [--root DIR] [--requests N] [--seed N]
-  The whole system on this machine, a folder standing in for EFS: a local API Gateway (real HTTP on
-  127.0.0.1, proxying to a tiny demo API) renders access logs and sends them through all three paths —
-  CloudWatch Logs subscription → the Lambda code; Firehose → HTTP endpoint → the efsink serve receiver;
-  Firehose → S3 (local S3 server) → SQS event → the Lambda code — with redeliveries, then assembles and checks
-  every file byte for byte against what the gateway rendered. Exit 0 only if all paths are byte-exact.
-  Without --root a temporary folder is used and removed.`;
+import type { CommandContext, DEMO_KEYS } from '../registry.js';
 
 const GROUP = '/aws/apigateway/efsink-demo';
 const ACCESS_KEY = 'efsink-demo-access-key';
@@ -43,16 +35,13 @@ interface PathRun {
   check?: FileComparison;
 }
 
-export async function demoCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
-  const { values } = parseCommandArgs(
-    argv,
-    { root: { type: 'string' }, requests: { type: 'string' }, seed: { type: 'string' } },
-    'demo',
-  );
-  const requests = intFlag(values.requests, 'requests') ?? 1000;
-  const seed = intFlag(values.seed, 'seed') ?? 7;
-  const keep = values.root !== undefined;
-  const root = keep ? resolve(values.root as string) : await mkdtemp(join(tmpdir(), 'efsink-demo-'));
+export async function demoCommand({
+  settings,
+  out,
+}: CommandContext<(typeof DEMO_KEYS)[number], 'requests' | 'seed'>): Promise<number> {
+  const { requests, seed } = settings;
+  const keep = settings.root !== undefined;
+  const root = settings.root ?? (await mkdtemp(join(tmpdir(), 'efsink-demo-')));
   if (keep) {
     await mkdir(root, { recursive: true });
     if ((await readdir(root)).length > 0)

@@ -1,70 +1,29 @@
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { loadSinkConfig } from '../../config/sink-config.js';
 import { createPrng } from '../../core/access-log/index.js';
-import { EfsinkError } from '../../core/errors.js';
 import { createSink } from '../../io/sink.js';
 import { silentLogger } from '../../observability/logger.js';
 import { createSimClock, type SimClock, wallClock } from '../../simulate/clock.js';
 import { createCloudWatchEmitter } from '../../simulate/cloudwatch.js';
 import { startDemoApi } from '../../simulate/demo-api.js';
 import type { PathEmitter } from '../../simulate/emitter.js';
-import { PATH_NAMES, type PathName } from '../../simulate/expected.js';
 import { createFirehoseHttpEmitter } from '../../simulate/firehose-http.js';
 import { createFirehoseS3Emitter } from '../../simulate/firehose-s3.js';
 import { resolveFormat } from '../../simulate/format.js';
 import { formatBytes } from '../../simulate/report.js';
 import { checkPath, runSimulation } from '../../simulate/run.js';
 import { cloudWatchLambda, s3SqsLambda, startLocalReceiver, startLocalS3 } from '../../simulate/targets.js';
-import { intFlag, parseCommandArgs, USAGE } from '../args.js';
+import type { CommandContext, SIMULATE_KEYS } from '../registry.js';
 
-export const SIMULATE_HELP = `efsink simulate --path cloudwatch|firehose-http|firehose-s3 --root DIR [--format PRESET|FORMAT]
-                [--trailing-newline] [--requests N] [--concurrency N] [--seed N] [--log-group NAME]
-                [--start ISO-TIME] [--gzip] [--proxy] [--duplicate-every N]
-  A local API Gateway on 127.0.0.1 answers N requests (real HTTP, a tiny demo API), renders each with
-  the access-log format (a preset: rest-clf, rest-json, rest-xml, rest-csv, http-clf, http-json,
-  http-xml, http-csv; or your own, validated as API Gateway would), and delivers the lines through one
-  path with realistic batching into DIR: CloudWatch subscription payloads to the Lambda code, Firehose
-  HTTP requests to a local receiver, or Firehose S3 objects on a local S3 server + SQS events to the
-  Lambda code. Then one assembly pass and a byte-exact check against the rendered lines.
-  --start: simulated clock from this time (default: the wall clock).`;
-
-const OPTIONS = {
-  path: { type: 'string' },
-  root: { type: 'string' },
-  format: { type: 'string' },
-  'trailing-newline': { type: 'boolean' },
-  requests: { type: 'string' },
-  concurrency: { type: 'string' },
-  seed: { type: 'string' },
-  'log-group': { type: 'string' },
-  start: { type: 'string' },
-  gzip: { type: 'boolean' },
-  proxy: { type: 'boolean' },
-  'duplicate-every': { type: 'string' },
-} as const;
-
-export async function simulateCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
-  const { values } = parseCommandArgs(argv, OPTIONS, 'simulate');
-  const path = values.path as PathName | undefined;
-  if (path === undefined || !PATH_NAMES.includes(path))
-    throw new EfsinkError(USAGE, `simulate: --path must be one of ${PATH_NAMES.join(', ')}`);
-  if (values.root === undefined) throw new EfsinkError(USAGE, 'simulate: --root DIR is required');
-  const format = resolveFormat(values.format ?? 'rest-clf', {
-    trailingNewline: values['trailing-newline'] ?? false,
-  });
-  const requests = intFlag(values.requests, 'requests') ?? 200;
-  const seed = intFlag(values.seed, 'seed') ?? 1;
-  const duplicateEvery = intFlag(values['duplicate-every'], 'duplicate-every') ?? 5;
-  const logGroup = values['log-group'] ?? `/aws/apigateway/efsink-simulate/${path}`;
-  let clock: SimClock = wallClock();
-  if (values.start !== undefined) {
-    const start = Date.parse(values.start);
-    if (!Number.isFinite(start))
-      throw new EfsinkError(USAGE, `simulate: --start ${values.start} is not a time`);
-    clock = createSimClock(start, createPrng(seed));
-  }
-  const root = resolve(values.root);
+export async function simulateCommand({
+  settings,
+  out,
+}: CommandContext<(typeof SIMULATE_KEYS)[number], 'path' | 'requests' | 'seed'>): Promise<number> {
+  const { path, requests, seed, duplicateEvery, root } = settings;
+  const format = resolveFormat(settings.format, { trailingNewline: settings.trailingNewline });
+  const logGroup = settings.logGroup ?? `/aws/apigateway/efsink-simulate/${path}`;
+  const clock: SimClock =
+    settings.start !== undefined ? createSimClock(settings.start, createPrng(seed)) : wallClock();
   await mkdir(root, { recursive: true });
   const config = loadSinkConfig({ root }, 'flags');
   const sink = createSink(config, { log: silentLogger });
@@ -73,7 +32,7 @@ export async function simulateCommand(argv: readonly string[], out: NodeJS.Writa
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     let emitter: PathEmitter;
-    const gzip = values.gzip ?? false;
+    const gzip = settings.gzip;
     if (path === 'cloudwatch') {
       emitter = createCloudWatchEmitter({ logGroup, invoke: cloudWatchLambda(config, sink), duplicateEvery });
     } else if (path === 'firehose-http') {
@@ -110,7 +69,7 @@ export async function simulateCommand(argv: readonly string[], out: NodeJS.Writa
       });
     }
     let upstream: string | undefined;
-    if (values.proxy) {
+    if (settings.proxy) {
       const api = await startDemoApi();
       cleanups.push(() => api.close());
       upstream = api.url;
@@ -121,7 +80,7 @@ export async function simulateCommand(argv: readonly string[], out: NodeJS.Writa
       clock,
       prng: createPrng(seed),
       requests,
-      concurrency: intFlag(values.concurrency, 'concurrency') ?? 4,
+      concurrency: settings.concurrency,
       upstream,
       onListening: (url) => out.write(`gateway: ${url}\n`),
     });

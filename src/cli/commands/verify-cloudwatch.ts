@@ -1,0 +1,68 @@
+import { createLogsClient } from '../../backfill/cloudwatch-source.js';
+import { createProgress } from '../../backfill/progress.js';
+import { verifyCloudWatch } from '../../backfill/verify-cloudwatch.js';
+import { EXIT } from '../../core/error-catalogue.js';
+import { EfsinkError } from '../../core/errors.js';
+import { isExactMatch } from '../../core/verify/compare.js';
+import { openSink } from '../open-sink.js';
+import { pacingOf, withRetries } from '../pacing.js';
+import type { CommandContext, VERIFY_CLOUDWATCH_KEYS } from '../registry.js';
+import { differenceLines } from './verify-report.js';
+
+export async function verifyCloudWatchCommand({
+  settings,
+  out,
+}: CommandContext<
+  (typeof VERIFY_CLOUDWATCH_KEYS)[number],
+  'logGroup' | 'start' | 'end' | 'rate'
+>): Promise<number> {
+  const { logGroup, start: startMs, end: endMs } = settings;
+  if (endMs <= startMs)
+    throw new EfsinkError(
+      'CLI_USAGE',
+      `--end must be after --start (end is exclusive), got ${new Date(startMs).toISOString()} .. ${new Date(endMs).toISOString()}`,
+    );
+  const { config, sink, log } = await openSink(settings);
+  const retries = { count: 0 };
+  const report = await verifyCloudWatch({
+    logGroup,
+    startMs,
+    endMs,
+    extraValues: settings.owner !== undefined ? { owner: settings.owner } : {},
+    template: config.template,
+    layout: sink.layout,
+    client: createLogsClient({ endpoint: settings.endpoint, region: settings.region }),
+    pacing: pacingOf(settings, log, retries),
+    partitions: settings.partitions,
+    maxSamples: settings.samples,
+    tempDir: settings.tempDir,
+    ...(settings.json
+      ? {}
+      : {
+          progress: withRetries(
+            createProgress(process.stderr, 'verify', {
+              ...(settings.progressIntervalMs !== undefined
+                ? { intervalMs: settings.progressIntervalMs }
+                : {}),
+            }),
+            retries,
+          ),
+        }),
+  });
+  const ok = isExactMatch(report.comparison);
+  const c = report.comparison;
+  if (settings.json) {
+    out.write(
+      `${JSON.stringify({ ok, ...report, retries: retries.count, startTime: new Date(report.startMs).toISOString(), endTime: new Date(report.endMs).toISOString() })}\n`,
+    );
+    return ok ? EXIT.ok : EXIT.differences;
+  }
+  const lines = [
+    `verify ${logGroup} ${new Date(report.startMs).toISOString()} .. ${new Date(report.endMs).toISOString()}: ${ok ? 'EXACT MATCH' : 'MISMATCH'}`,
+    `  source: ${report.sourceEvents} events, ${c.sourceLines} lines; stored: ${c.storedLines} lines in ${report.files.filter((f) => f.exists).length} file(s)`,
+    `  missing: ${c.missing.count}  extra: ${c.extra.count}  duplicated: ${c.duplicated.count}  pending segments: ${report.pendingSegments}`,
+    ...differenceLines(c, report.pendingSegments),
+  ];
+  out.write(`${lines.join('\n')}\n`);
+  return ok ? EXIT.ok : EXIT.differences;
+}
