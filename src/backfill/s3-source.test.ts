@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSqsClient } from '../replay/lambda-failures-queue.js';
 import { createS3Client } from './s3-source.js';
 
 const SAVED = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_CONFIG_FILE', 'AWS_PROFILE'] as const;
@@ -28,6 +29,18 @@ describe('createS3Client: the AWS SDK region chain, no default of ours', () => {
     await writeFile(config, '[default]\nregion = eu-north-1\n');
     process.env.AWS_CONFIG_FILE = config;
     const client = createS3Client({});
+    try {
+      expect(await client.config.region()).toBe('eu-north-1');
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('gives replay --queue the same chain: the SQS client reads ~/.aws/config too', async () => {
+    const config = join(dir, 'config');
+    await writeFile(config, '[default]\nregion = eu-north-1\n');
+    process.env.AWS_CONFIG_FILE = config;
+    const client = createSqsClient({});
     try {
       expect(await client.config.region()).toBe('eu-north-1');
     } finally {

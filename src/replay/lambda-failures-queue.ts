@@ -1,5 +1,19 @@
-import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LambdaReplayDeps, type RecordOutcome, replayInvocationText } from './lambda-failures.js';
+
+/**
+ * The SQS client of `replay lambda-failures --queue`: credentials and Region from the AWS SDK's
+ * chain (AWS_REGION, ~/.aws/config) unless `region` (--region) says otherwise; no default of ours.
+ */
+export function createSqsClient(opts: {
+  readonly region?: string | undefined;
+  readonly endpoint?: string | undefined;
+}): SQSClient {
+  return new SQSClient({
+    ...(opts.region !== undefined ? { region: opts.region } : {}),
+    ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint } : {}),
+  });
+}
 
 export interface DrainOptions {
   readonly queueUrl: string;

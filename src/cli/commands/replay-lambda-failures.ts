@@ -39,12 +39,10 @@ export async function replayLambdaFailuresCommand({
   let queue: { received: number; deleted: number; kept: number } | undefined;
   try {
     if (settings.queue !== undefined) {
-      const { SQSClient } = await import('@aws-sdk/client-sqs');
-      const { drainLambdaFailureQueue } = await import('../../replay/lambda-failures-queue.js');
-      const client = new SQSClient({
-        ...(settings.region !== undefined ? { region: settings.region } : {}),
-        ...(settings.endpoint !== undefined ? { endpoint: settings.endpoint } : {}),
-      });
+      const { createSqsClient, drainLambdaFailureQueue } = await import(
+        '../../replay/lambda-failures-queue.js'
+      );
+      const client = createSqsClient({ region: settings.region, endpoint: settings.endpoint });
       try {
         const r = await drainLambdaFailureQueue({
           queueUrl: settings.queue,
