@@ -13,6 +13,7 @@ import {
   type SettingKey,
   type SettingSpec,
   type Settings,
+  type ZodApi,
 } from './settings.js';
 
 // zod/mini with the English messages only: the full zod build is 450 KB of the Lambda bundle,
@@ -24,13 +25,30 @@ z.config(en());
  * describes settings (`efsink help`, usage lines) loads no zod.
  */
 
+const API: ZodApi = {
+  array: z.array,
+  boolean: z.boolean,
+  enum: z.enum,
+  int: z.int,
+  maximum: z.maximum,
+  maxLength: z.maxLength,
+  minimum: z.minimum,
+  minLength: z.minLength,
+  number: z.number,
+  positive: z.positive,
+  refine: z.refine,
+  regex: z.regex,
+  string: z.string,
+  url: z.url,
+};
+
 const schemas = new Map<SettingKey, z.ZodMiniType>();
 
 /** The zod schema of a setting, built once. */
 function schemaOf(key: SettingKey): z.ZodMiniType {
   let schema = schemas.get(key);
   if (schema === undefined) {
-    schema = (SETTINGS[key] as SettingSpec).schema(z);
+    schema = (SETTINGS[key] as SettingSpec).schema(API);
     schemas.set(key, schema);
   }
   return schema;

@@ -1,5 +1,29 @@
 import { isAbsolute } from 'node:path';
 import type * as Z from 'zod/mini';
+
+/**
+ * The zod/mini functions the schemas below use, handed to them by settings-resolve.ts. A named
+ * subset rather than the namespace: passing the whole namespace as a value would defeat
+ * tree-shaking and put all of zod in the Lambda bundles (test/integration/lambda-bundle.test.ts).
+ */
+export type ZodApi = Pick<
+  typeof Z,
+  | 'array'
+  | 'boolean'
+  | 'enum'
+  | 'int'
+  | 'maximum'
+  | 'maxLength'
+  | 'minimum'
+  | 'minLength'
+  | 'number'
+  | 'positive'
+  | 'refine'
+  | 'regex'
+  | 'string'
+  | 'url'
+>;
+
 import { DEFAULT_PATH_TEMPLATE } from '../core/layout/path-template.js';
 import { METRICS_SERVICE } from '../observability/metrics.js';
 import { DEFAULT_LOAD_BALANCER_IDLE_TIMEOUT_SECONDS, keepAliveTimeoutSecondsFor } from './keep-alive.js';
@@ -36,7 +60,7 @@ export interface SettingSpec {
    * The validation, built from zod/mini on first use (settings-resolve.ts): this file loads no zod,
    * so `efsink help` and `efsink X --help` read the settings without it (bench:startup).
    */
-  readonly schema: (z: typeof Z) => Z.ZodMiniType;
+  readonly schema: (z: ZodApi) => Z.ZodMiniType;
   readonly default?: unknown;
   /** The README's default column when it is not the default itself (for example "SDK chain"). */
   readonly defaultDoc?: string;
@@ -50,16 +74,16 @@ const setting = <const S extends SettingSpec>(s: S): S => s;
 const MiB = 1024 * 1024;
 
 /** An integer in [min, max] with a message that says so (zod's default names no range). */
-const intIn = (z: typeof Z, min: number, max: number) =>
+const intIn = (z: ZodApi, min: number, max: number) =>
   z
     .int(`must be an integer from ${min} to ${max}`)
     .check(
       z.minimum(min, `must be an integer from ${min} to ${max}`),
       z.maximum(max, `must be an integer from ${min} to ${max}`),
     );
-const text = (z: typeof Z) => z.string().check(z.minLength(1, 'must not be empty'));
+const text = (z: ZodApi) => z.string().check(z.minLength(1, 'must not be empty'));
 /** What {@link parseTime} could not read stays text, so this fails with the accepted forms. */
-const time = (z: typeof Z) =>
+const time = (z: ZodApi) =>
   z.number('must be ISO 8601 with a zone (e.g. 2025-08-06T14:00:00Z), `now`, or relative (-2h, -30m, -7d)');
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
