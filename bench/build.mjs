@@ -18,6 +18,7 @@ await build({
     'bench/scale-bench.ts',
     'bench/gunzip-bench.ts',
     'bench/startup-bench.ts',
+    'bench/takeover-bench.ts',
   ],
   outdir,
   bundle: true,

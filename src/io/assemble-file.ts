@@ -6,18 +6,26 @@ import {
   SEGMENT_HEADER_PREFIX_BYTES,
   type SegmentHeader,
 } from '../core/write/segment-file.js';
+import type { SegmentMeta } from '../core/write/segment-meta.js';
 import type { Logger } from '../observability/logger.js';
-import { createExclusive, fsyncDir, renameCreatingDir, tempName, writeAll } from './durable-file.js';
+import { fsyncDir, publishFile, renameCreatingDir, tempName, writeAll } from './durable-file.js';
 import { IoErrorCode, isGone } from './errors.js';
 import { type FileHandle, fs } from './fs-port.js';
 import {
-  claimName,
+  type AnyJournal,
+  BATCHES_DIR,
+  type BatchEntry,
   currentJournal,
+  DONE_DIR,
+  isAssembled,
   type Journal,
-  type JournalEntry,
+  type JournalV1,
   listState,
-  pruneJournals,
+  mapBounded,
+  pruneState,
   readJournal,
+  type StateListing,
+  writeBatch,
   writeJournal,
 } from './journal.js';
 import type { RootLayout } from './layout.js';
@@ -27,7 +35,7 @@ export interface AssembleOptions {
   readonly layout: RootLayout;
   readonly leaseMs: number;
   readonly clockSkewMs: number;
-  /** How long an assembled segment is kept; it must exceed any pause a holder may survive (ADR 0002). */
+  /** How long a retired (assembled) segment is kept under `.efsink/retired/` for repairs by hand; 0 deletes it at once. */
   readonly segmentRetentionMs: number;
   /** Bytes appended per write + fsync + journal commit. */
   readonly maxBatchBytes: number;
@@ -36,6 +44,8 @@ export interface AssembleOptions {
   readonly log: Logger;
   /** Test hook: called (and awaited) at named points so crash tests can stop the process there. */
   readonly onStep?: (step: string) => void | Promise<void>;
+  /** Bytes between recorded checkpoints of a takeover copy (default COPY_CHECKPOINT_BYTES; tests use less). */
+  readonly copyCheckpointBytes?: number;
 }
 
 export interface FileReport {
@@ -46,19 +56,45 @@ export interface FileReport {
   readonly duplicateSegments: number;
   /** Damaged segment files moved to `.efsink/quarantine/` instead of being appended (SEGMENT_INVALID). */
   readonly invalidSegments: readonly { readonly name: string; readonly message: string }[];
+  /** Assembled segments moved out of the pending folder by this pass (to `.efsink/retired/`, or deleted at retention 0). */
   readonly deletedSegments: number;
   readonly tookOver: boolean;
 }
 
 /**
- * One assembly pass over one output file (ADR 0002):
- *  1. take the lease; claim a new epoch (exclusive create of `claim-N`, never reused);
- *  2. find the journal bound to the output file's inode;
- *  3. if the previous epoch did not finish cleanly (or we broke its lease), copy the committed prefix
- *     to a new inode and publish it by rename: whoever held the old inode can only write to a file
- *     nobody reads any more (fencing). Otherwise truncate any torn tail back to the committed length;
- *  4. append pending segments in name order, fsync, commit the journal — batch by batch;
- *  5. delete segments committed longer ago than the retention; mark the journal released.
+ * Segments read (and markers looked up, linked, retired) at the same time. On EFS a metadata
+ * operation costs 1–3 ms and throughput comes from parallelism (issue 10 item 2); 8 keeps the
+ * memory of one window at 8 segments on top of the batch.
+ */
+export const SEGMENT_CONCURRENCY = 8;
+/** Claims older than this many epochs are pruned; the state folder's listing stays this short. */
+const CLAIMS_KEPT = 8;
+/** Width of one folder of retired segments; whole folders are removed once past the retention. */
+export const RETIRED_BUCKET_MS = 60_000;
+
+type Report = {
+  relPath: string;
+  appendedSegments: number;
+  appendedBytes: number;
+  duplicateSegments: number;
+  invalidSegments: { name: string; message: string }[];
+  deletedSegments: number;
+  tookOver: boolean;
+};
+
+/**
+ * One assembly pass over one output file (ADR 0002 as amended by ADR 0013):
+ *  1. take the lease by claiming the next epoch (exclusive create of `claim-N`, never reused);
+ *  2. find the head bound to the output file's inode (upgrading a v1 journal in place);
+ *  3. reuse the inode only as the clean successor of the epoch just before; otherwise copy the
+ *     committed prefix to a new inode (a new generation) and publish it by rename, unless a newer
+ *     epoch was claimed meanwhile: whoever held the old inode can only write to a file nobody reads;
+ *  4. for each pending segment (the pending folder holds only unassembled ones): a valid marker
+ *     means a duplicate; else read it (bounded concurrency) and, batch by batch, write the batch
+ *     record and its markers, append, fsync, commit the head;
+ *  5. retire what was committed out of the pending folder, after asking that no newer epoch exists;
+ *  6. mark the head released.
+ * Nothing in it reads or writes anything proportional to the hour's history.
  */
 export async function assembleFile(opts: AssembleOptions, relPath: string): Promise<FileReport> {
   const { layout, log } = opts;
@@ -66,12 +102,12 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
   const segDir = join(layout.segments, relPath);
   const stateDir = join(layout.state, relPath);
   const outPath = join(layout.root, relPath);
-  const report = {
+  const report: Report = {
     relPath,
     appendedSegments: 0,
     appendedBytes: 0,
     duplicateSegments: 0,
-    invalidSegments: [] as { name: string; message: string }[],
+    invalidSegments: [],
     deletedSegments: 0,
     tookOver: false,
   };
@@ -79,12 +115,17 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
   const names = await listSegments(segDir);
   if (names.length === 0) return { ...report, status: 'idle' };
 
-  await fs.mkdir(stateDir, { recursive: true });
+  await fs.mkdir(join(stateDir, DONE_DIR), { recursive: true });
+  await fs.mkdir(join(stateDir, BATCHES_DIR), { recursive: true });
   await fs.mkdir(layout.tmp, { recursive: true });
-  const acquired = await acquireLease(stateDir, layout.tmp, opts);
+  const acquired = await acquireLease(stateDir, layout.tmp, opts, async (epoch) => {
+    return (await readJournal(stateDir, epoch))?.released === true;
+  });
   if (acquired === undefined) return { ...report, status: 'busy' };
-  const { lease } = acquired;
+  const { lease, epoch } = acquired;
+  let journalReleased = false;
   await step('lease-acquired');
+  await step('epoch-claimed');
   try {
     const listing = await listState(stateDir);
     const outIno = await inodeOf(outPath);
@@ -98,24 +139,29 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
     if (outIno === undefined && listing.journalEpochs.length > 0)
       await assertNothingCommitted(stateDir, listing);
 
-    const epoch = listing.maxClaim + 1;
-    if (!(await createExclusive(layout.tmp, join(stateDir, claimName(epoch)), Buffer.alloc(0)))) {
-      return { ...report, status: 'busy' }; // another holder claimed this epoch first
+    const batches = new BatchCounter();
+    const base: Journal =
+      previous === undefined
+        ? { version: 2, epoch: 0, ino: 0, gen: 0, committedLength: 0, released: true, ancestors: [] }
+        : previous.version === 1
+          ? await upgradeJournal(opts, stateDir, previous, epoch, batches)
+          : previous;
+    // The inode is reused only when the epoch just before ours finished cleanly on it: then no
+    // other writer can hold it. Any other history — a broken claim, an epoch that never wrote or
+    // never released its journal — means someone may still write to it, so we fence them off
+    // with a copy (issue 11 item 3: a clean successor must never share an inode with a live writer).
+    let takeOver =
+      acquired.broke !== undefined || !base.released || outIno === undefined || base.epoch !== epoch - 1;
+    if (!takeOver) {
+      const size = await sizeOf(outPath, base.ino);
+      if (size < base.committedLength) throw outputShorter(outPath, size, base.committedLength);
+      // Bytes past the committed length on a released file were written by no efsink pass of this
+      // lineage (one crashed mid-batch would have left its journal open): copy, never truncate in place.
+      if (size > base.committedLength) takeOver = true;
     }
-    await step('epoch-claimed');
-
-    const base: Journal = previous ?? {
-      version: 1,
-      epoch: 0,
-      ino: 0,
-      committedLength: 0,
-      released: true,
-      segments: {},
-    };
-    const takeOver = acquired.broke !== undefined || !base.released || outIno === undefined;
     let journal: Journal;
     if (takeOver) {
-      journal = await publishCopy(opts, outPath, stateDir, { ...base, epoch, released: false });
+      journal = await publishCopy(opts, outPath, stateDir, base, epoch, lease);
       report.tookOver = outIno !== undefined;
       if (report.tookOver)
         log.warn(
@@ -127,6 +173,8 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
       await writeJournal(stateDir, layout.tmp, journal);
     }
     await step('journal-opened');
+    // Markers other clients created must not hide behind a cached "no such file" (ADR 0006).
+    await (await fs.open(join(stateDir, DONE_DIR), 'r')).close();
 
     const fh = await fs.open(outPath, 'r+');
     try {
@@ -137,136 +185,196 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
           `${outPath} was replaced by another assembler (inode ${st.ino}, journal ${journal.ino})`,
         );
       }
-      if (st.size > journal.committedLength) {
-        // A torn tail from a holder that crashed between write and journal commit.
-        log.warn(
-          { relPath, size: st.size, committed: journal.committedLength },
-          'truncating uncommitted tail',
+      if (st.size !== journal.committedLength) {
+        // Changed by someone else since we looked (efsink never writes a file it has not claimed).
+        if (st.size < journal.committedLength) throw outputShorter(outPath, st.size, journal.committedLength);
+        throw new EfsinkError(
+          IoErrorCode.fenced,
+          `${outPath} grew to ${st.size} bytes past its committed length ${journal.committedLength} while this pass held it`,
         );
-        await fh.truncate(journal.committedLength);
-        await fh.sync();
       }
-      journal = await appendPending(opts, fh, stateDir, segDir, outPath, names, journal, lease, report);
+      journal = await appendPending(
+        { opts, fh, stateDir, segDir, outPath, lease, report, batches },
+        names,
+        journal,
+      );
     } finally {
       await fh.close();
     }
 
-    report.deletedSegments = await deleteRetired(opts, segDir, stateDir, outPath);
     journal = { ...journal, released: true };
     await writeJournal(stateDir, layout.tmp, journal);
+    journalReleased = true;
     await step('released');
-    await pruneJournals(stateDir, await listState(stateDir), epoch - 1);
+    await pruneState(stateDir, await listState(stateDir), epoch - 1, epoch - CLAIMS_KEPT);
     return { ...report, status: 'assembled' };
   } finally {
-    await lease.release();
+    await lease.release(journalReleased);
   }
 }
 
-async function appendPending(
-  opts: AssembleOptions,
-  fh: FileHandle,
-  stateDir: string,
-  segDir: string,
-  outPath: string,
-  names: readonly string[],
-  start: Journal,
-  lease: HeldLease,
-  report: {
-    appendedSegments: number;
-    appendedBytes: number;
-    duplicateSegments: number;
-    invalidSegments: { name: string; message: string }[];
-  },
-): Promise<Journal> {
-  const step = opts.onStep ?? (() => {});
-  let journal = start;
-  const pending = names.filter((n) => {
-    const dup = journal.segments[n] !== undefined;
-    if (dup) report.duplicateSegments++;
-    return !dup;
-  });
-  let i = 0;
-  let stopped = false;
-  while (i < pending.length && !stopped) {
-    // Gather a batch: one write, one fsync and one journal commit per batch, not per segment.
-    const chunks: Buffer[] = [];
-    const added: Record<string, JournalEntry> = {};
-    let offset = journal.committedLength;
-    let batchBytes = 0;
-    const committedAtMs = opts.now();
-    while (i < pending.length && (chunks.length === 0 || batchBytes < opts.maxBatchBytes)) {
-      const name = pending[i] as string;
-      let file: Buffer;
-      try {
-        file = await fs.readFile(join(segDir, name));
-      } catch (err) {
-        if (!isGone(err)) throw err;
-        // Gone since the listing: another holder committed it (then this one is being fenced), or
-        // ESTALE was transient. Appending the segments after it would put them before it in the
-        // file (found by the fault sweep, src/io/faults.test.ts): stop here; the next pass re-lists.
-        stopped = true;
-        break;
-      }
-      i++;
-      let header: SegmentHeader;
-      try {
-        header = decodeSegmentHeader(file);
-      } catch (err) {
-        if (!isEfsinkError(err)) throw err;
-        // Landing never publishes such a file (temp + fsync + rename), so this is a copy made by
-        // hand or a storage fault. Moved aside, so that it neither blocks the good segments nor is
-        // appended; the pass reports it (the CLI and the assemble Lambda fail on it).
-        await quarantine(opts.layout, segDir, name);
-        report.invalidSegments.push({ name, message: err.message });
-        opts.log.error(
-          { segment: join(segDir, name), code: err.code, err: err.message },
-          'segment quarantined',
-        );
-        continue;
-      }
-      const body = file.subarray(header.bodyOffset);
-      chunks.push(body);
-      const meta = header.meta;
-      added[name] = { offset, length: body.length, committedAtMs, ...(meta ? { meta } : {}) };
-      offset += body.length;
-      batchBytes += body.length;
-    }
-    if (chunks.length === 0) break;
-    await lease.check();
-    await step('before-append');
-    const committed = journal.committedLength;
-    const next = { ...journal, committedLength: offset, segments: { ...journal.segments, ...added } };
-    try {
-      await writeAll(fh, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), committed);
-      await step('appended');
-      await fh.sync();
-      await step('synced');
-      // A holder paused between its write and here may have been taken over: its bytes went to an
-      // inode nobody reads (harmless), but committing and reporting success would be a lie (found by
-      // the NFS suite, test/nfs/FINDINGS.md F1). Not a guarantee — the pause can come after this check —
-      // only an honest report in the common case; safety comes from the inode binding.
-      await assertStillCurrent(outPath, journal.ino, lease);
-      await writeJournal(stateDir, opts.layout.tmp, next);
-    } catch (err) {
-      await rollBackUncommitted(fh, stateDir, next.epoch, committed);
-      throw err;
-    }
-    journal = next;
-    await step('committed');
-    report.appendedSegments += chunks.length;
-    report.appendedBytes += batchBytes;
+class BatchCounter {
+  private n = 0;
+  next(): number {
+    return this.n++;
   }
+}
+
+interface PassContext {
+  readonly opts: AssembleOptions;
+  readonly fh: FileHandle;
+  readonly stateDir: string;
+  readonly segDir: string;
+  readonly outPath: string;
+  readonly lease: HeldLease;
+  readonly report: Report;
+  readonly batches: BatchCounter;
+}
+
+type Loaded =
+  | { readonly kind: 'duplicate' | 'gone' | 'invalid'; readonly name: string }
+  | {
+      readonly kind: 'segment';
+      readonly name: string;
+      readonly body: Buffer;
+      readonly meta: SegmentMeta | undefined;
+    };
+
+async function appendPending(ctx: PassContext, names: readonly string[], start: Journal): Promise<Journal> {
+  const { opts, report } = ctx;
+  let journal = start;
+  let chunks: { name: string; body: Buffer; meta: SegmentMeta | undefined }[] = [];
+  let batchBytes = 0;
+  const duplicates: string[] = [];
+  const flush = async (): Promise<void> => {
+    if (chunks.length === 0) return;
+    journal = await commitBatch(ctx, journal, chunks);
+    await retire(
+      ctx,
+      chunks.map((c) => c.name),
+    );
+    chunks = [];
+    batchBytes = 0;
+  };
+  // A window of segments is looked up and read concurrently, then appended in name order.
+  for (let i = 0; i < names.length; i += SEGMENT_CONCURRENCY) {
+    const head = journal;
+    const window = names.slice(i, i + SEGMENT_CONCURRENCY);
+    const loaded = await mapBounded(window, SEGMENT_CONCURRENCY, (name) => loadSegment(ctx, head, name));
+    const goneAt = loaded.findIndex((l) => l.kind === 'gone');
+    for (const l of goneAt < 0 ? loaded : loaded.slice(0, goneAt)) {
+      if (l.kind === 'duplicate') {
+        report.duplicateSegments++;
+        duplicates.push(l.name);
+      } else if (l.kind === 'segment') {
+        chunks.push(l);
+        batchBytes += l.body.length;
+        if (batchBytes >= opts.maxBatchBytes) await flush();
+      }
+    }
+    // Gone since the listing: another holder retired it (then this one is being fenced), or ESTALE
+    // was transient. Appending the segments after it would put them before it in the file (found
+    // by the fault sweep, src/io/faults.test.ts): stop here; the next pass lists again.
+    if (goneAt >= 0) break;
+  }
+  await flush();
+  // A duplicate is a segment this lineage already holds (a redelivery, or a pass that crashed
+  // after its commit and before retiring): it leaves the pending folder the same way.
+  await retire(ctx, duplicates);
+  return journal;
+}
+
+async function loadSegment(ctx: PassContext, head: Journal, name: string): Promise<Loaded> {
+  if (await isAssembled(ctx.stateDir, head, name)) return { kind: 'duplicate', name };
+  let file: Buffer;
+  try {
+    file = await fs.readFile(join(ctx.segDir, name));
+  } catch (err) {
+    if (isGone(err)) return { kind: 'gone', name }; // retired by a pass whose claim preceded ours
+    throw err;
+  }
+  let header: SegmentHeader;
+  try {
+    header = decodeSegmentHeader(file);
+  } catch (err) {
+    if (!isEfsinkError(err)) throw err;
+    // Landing never publishes such a file (temp + fsync + rename), so this is a copy made by
+    // hand or a storage fault. Moved aside, so that it neither blocks the good segments nor is
+    // appended; the pass reports it (the CLI and the assemble Lambda fail on it).
+    await quarantine(ctx.opts.layout, ctx.segDir, name);
+    ctx.report.invalidSegments.push({ name, message: err.message });
+    ctx.opts.log.error(
+      { segment: join(ctx.segDir, name), code: err.code, err: err.message },
+      'segment quarantined',
+    );
+    return { kind: 'invalid', name };
+  }
+  return { kind: 'segment', name, body: file.subarray(header.bodyOffset), meta: header.meta };
+}
+
+/** Batch record + markers, one write, fsync, head commit (ADR 0013 §5). */
+async function commitBatch(
+  ctx: PassContext,
+  start: Journal,
+  chunks: readonly { name: string; body: Buffer; meta: SegmentMeta | undefined }[],
+): Promise<Journal> {
+  const { opts, fh, stateDir, lease, report } = ctx;
+  const step = opts.onStep ?? (() => {});
+  const committedAtMs = opts.now();
+  let offset = start.committedLength;
+  const entries: BatchEntry[] = chunks.map((c) => {
+    const e = {
+      name: c.name,
+      offset,
+      length: c.body.length,
+      committedAtMs,
+      ...(c.meta ? { meta: c.meta } : {}),
+    };
+    offset += c.body.length;
+    return e;
+  });
+  await lease.check();
+  await writeBatch(
+    stateDir,
+    opts.layout.tmp,
+    ctx.batches.next(),
+    { version: 2, gen: start.gen, epoch: start.epoch, entries },
+    SEGMENT_CONCURRENCY,
+  );
+  await step('marked');
+  await step('before-append');
+  const bytes =
+    chunks.length === 1 ? (chunks[0] as { body: Buffer }).body : Buffer.concat(chunks.map((c) => c.body));
+  const journal = { ...start, committedLength: offset };
+  try {
+    await writeAll(fh, bytes, start.committedLength);
+    await step('appended');
+    await fh.sync();
+    await step('synced');
+    // A holder paused between its write and here may have been taken over: its bytes went to an
+    // inode nobody reads (harmless), but committing and reporting success would be a lie (found by
+    // the NFS suite, test/nfs/FINDINGS.md F1). Not a guarantee — the pause can come after this check —
+    // only an honest report in the common case; safety comes from the inode binding.
+    await assertStillCurrent(ctx.outPath, start.ino, lease);
+    await writeJournal(stateDir, opts.layout.tmp, journal);
+  } catch (err) {
+    await rollBackUncommitted(fh, stateDir, start.epoch, start.committedLength);
+    throw err;
+  }
+  await step('committed');
+  report.appendedSegments += chunks.length;
+  report.appendedBytes += bytes.length;
   return journal;
 }
 
 /**
  * After a failed batch (ENOSPC, EIO, a torn or timed-out write, a failed commit), cuts the bytes
- * the journal does not hold off the output file again, so that readers never see uncommitted bytes
- * (a later pass may put different bytes there: a segment landed meanwhile sorts before them). The
- * commit itself may have happened although it reported a failure (ETIMEDOUT on an NFS soft mount:
- * the server renamed the journal, the reply was lost), so the journal is read back first and the
- * file is cut only to the length it says. Best effort: if this fails too, the next pass truncates the
- * tail (found by the fault sweep, src/io/faults.test.ts).
+ * the head does not hold off the output file again, so that readers never see uncommitted bytes.
+ * The commit itself may have happened although it reported a failure (ETIMEDOUT on an NFS soft
+ * mount: the server renamed the head, the reply was lost), so the head is read back first and the
+ * file is cut only to the length it says. Only this epoch's own uncommitted bytes, on the inode it
+ * holds, are cut; best effort: the next pass takes over anyway, since this epoch never released
+ * (found by the fault sweep, src/io/faults.test.ts; ADR 0009).
  */
 async function rollBackUncommitted(
   fh: FileHandle,
@@ -283,71 +391,249 @@ async function rollBackUncommitted(
 }
 
 /**
- * Creates the output file's next inode: a copy of the committed prefix. The journal naming the new
- * inode is written before the rename, so whichever of the two is current has a journal.
+ * Moves committed segments out of the pending folder. First asks the server that no newer epoch
+ * was claimed: a pass that claims after this check reads a head that already holds these commits,
+ * so a retired segment is in every later lineage (ADR 0013 §5; no timing involved).
+ */
+async function retire(ctx: PassContext, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  const { opts, segDir } = ctx;
+  await ctx.lease.verify();
+  const retention = opts.segmentRetentionMs;
+  const bucket = String(Math.floor(opts.now() / RETIRED_BUCKET_MS) * RETIRED_BUCKET_MS).padStart(15, '0');
+  const rel = relative(opts.layout.segments, segDir);
+  await mapBounded(names, SEGMENT_CONCURRENCY, async (name) => {
+    const from = join(segDir, name);
+    try {
+      if (retention <= 0) await fs.unlink(from);
+      else await renameCreatingDir(from, join(opts.layout.retired, bucket, rel, name));
+      ctx.report.deletedSegments++;
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+  });
+  await (opts.onStep ?? (() => {}))('retired');
+}
+
+/**
+ * Removes whole folders of retired segments once they are older than the retention: one listing of
+ * `.efsink/retired/` (one folder per minute of the retention) per pass, whatever the history.
+ */
+export async function pruneRetired(layout: RootLayout, now: number, retentionMs: number): Promise<number> {
+  let buckets: string[];
+  try {
+    buckets = await fs.readdir(layout.retired);
+  } catch (err) {
+    if (isGone(err)) return 0;
+    throw err;
+  }
+  let removed = 0;
+  for (const b of buckets) {
+    const startMs = Number(b);
+    if (!Number.isFinite(startMs) || startMs + RETIRED_BUCKET_MS + retentionMs > now) continue;
+    await fs.rm(join(layout.retired, b), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/**
+ * Converts a journal of the format before ADR 0013 (every segment inline) into batch records and
+ * markers of generation `v1.epoch`, once; returns it as a v2 head. A crash midway redoes it.
+ */
+async function upgradeJournal(
+  opts: AssembleOptions,
+  stateDir: string,
+  v1: JournalV1,
+  epoch: number,
+  batches: BatchCounter,
+): Promise<Journal> {
+  const all = Object.entries(v1.segments).map(([name, e]) => ({ name, ...e }));
+  const PER_RECORD = 1000;
+  for (let i = 0; i < all.length; i += PER_RECORD) {
+    await writeBatch(
+      stateDir,
+      opts.layout.tmp,
+      batches.next(),
+      { version: 2, gen: v1.epoch, epoch, entries: all.slice(i, i + PER_RECORD) },
+      SEGMENT_CONCURRENCY,
+    );
+  }
+  opts.log.warn({ stateDir, segments: all.length }, 'upgraded a v1 journal to batch records and markers');
+  await opts.onStep?.('upgraded');
+  return {
+    version: 2,
+    epoch: v1.epoch,
+    ino: v1.ino,
+    gen: v1.epoch,
+    committedLength: v1.committedLength,
+    released: v1.released,
+    ancestors: [],
+  };
+}
+
+/**
+ * Creates the output file's next inode (generation `epoch`): a copy of the committed prefix. The
+ * head naming the new inode is written before the rename, so whichever of the two is current has
+ * a head.
  */
 async function publishCopy(
   opts: AssembleOptions,
   outPath: string,
   stateDir: string,
   base: Journal,
+  epoch: number,
+  lease: HeldLease,
 ): Promise<Journal> {
-  const tmp = tempName(opts.layout.tmp, 'output');
-  if ((await inodeOf(outPath)) !== undefined) {
-    await fs.copyFile(outPath, tmp);
-    await fs.truncate(tmp, base.committedLength);
-  } else {
-    await (await fs.open(tmp, 'wx', 0o644)).close();
-  }
-  const fh = await fs.open(tmp, 'r+');
+  const sourceIno = await inodeOf(outPath);
+  let tmp: string;
   let ino: number;
-  try {
-    const st = await fh.stat();
-    if (st.size !== base.committedLength) {
-      throw new EfsinkError(
-        IoErrorCode.outputMissing,
-        `${outPath} is shorter (${st.size}) than its committed length ${base.committedLength}`,
-      );
+  if (sourceIno !== undefined) {
+    ({ path: tmp, ino } = await copyPrefix(opts, outPath, stateDir, base, sourceIno));
+  } else {
+    tmp = tempName(opts.layout.tmp, 'output');
+    const fh = await fs.open(tmp, 'wx', 0o644);
+    try {
+      await fh.sync();
+      ino = (await fh.stat()).ino;
+    } finally {
+      await fh.close();
     }
-    await fh.sync();
-    ino = st.ino;
-  } catch (err) {
-    await fs.unlink(tmp).catch(() => {});
-    throw err;
-  } finally {
-    await fh.close();
   }
-  const journal = { ...base, ino };
+  const journal: Journal = {
+    version: 2,
+    epoch,
+    ino,
+    gen: epoch,
+    committedLength: base.committedLength,
+    released: false,
+    ancestors:
+      base.committedLength > 0 ? [...base.ancestors, { gen: base.gen, length: base.committedLength }] : [],
+  };
   await writeJournal(stateDir, opts.layout.tmp, journal);
   await opts.onStep?.('copy-journaled');
+  // A copy is a snapshot of the past: publishing it after someone else moved on (a newer epoch was
+  // claimed, or the file was replaced) would roll the file back to segments already retired
+  // (issue 11 item 3). Both are asked of the server right before the rename; what remains is a
+  // pause between these two reads and the rename itself (ADR 0013, "What is left to timing").
+  try {
+    await lease.verify();
+    const nowIno = await inodeOf(outPath);
+    if (nowIno !== sourceIno) {
+      throw new EfsinkError(
+        IoErrorCode.fenced,
+        `${outPath} was replaced while this pass copied it (inode ${sourceIno ?? 'none'} → ${nowIno ?? 'none'}); nothing was published`,
+      );
+    }
+  } catch (err) {
+    // A part copied from an existing file is kept: whoever takes over next resumes it.
+    if (sourceIno === undefined) await fs.unlink(tmp).catch(() => {});
+    throw err;
+  }
   await renameCreatingDir(tmp, outPath);
   await fsyncDir(dirname(outPath));
+  if (sourceIno !== undefined) await fs.unlink(progressPath(stateDir, base.gen, sourceIno)).catch(() => {});
   return journal;
 }
 
+/** Bytes copied between two recorded checkpoints of a takeover copy (fsync + progress file). */
+export const COPY_CHECKPOINT_BYTES = 64 * 1024 * 1024;
+const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
+
+function progressPath(stateDir: string, gen: number, ino: number): string {
+  return join(stateDir, `copy-${gen}-${ino}.progress`);
+}
+
 /**
- * Deletes segments whose bytes were committed longer ago than the retention. The journal consulted
- * is re-read from disk (the one bound to the current inode), so a holder that lost its file never
- * deletes a segment the current file does not hold.
+ * Copies the committed prefix of the output file (generation `base.gen`, inode `sourceIno`) into
+ * `copy-<gen>-<ino>.part` in the state folder, resuming where an earlier, interrupted takeover of
+ * the same source left off (issue 10 item 4: a Lambda that times out mid-copy must not start again
+ * from 0 forever). Progress is recorded only after an fsync, every COPY_CHECKPOINT_BYTES; the
+ * committed prefix of a generation never changes, so bytes copied by any earlier attempt are the
+ * same bytes. Never truncates below what it copied except to the exact committed length at the end.
  */
-async function deleteRetired(
+async function copyPrefix(
   opts: AssembleOptions,
-  segDir: string,
-  stateDir: string,
   outPath: string,
-): Promise<number> {
-  const current = await currentJournal(stateDir, await inodeOf(outPath), await listState(stateDir));
-  if (current === undefined) return 0;
-  const now = opts.now();
-  let deleted = 0;
-  for (const name of await listSegments(segDir)) {
-    const entry = current.segments[name];
-    if (entry !== undefined && now - entry.committedAtMs >= opts.segmentRetentionMs) {
-      await fs.unlink(join(segDir, name)).catch(() => {});
-      deleted++;
+  stateDir: string,
+  base: Journal,
+  sourceIno: number,
+): Promise<{ path: string; ino: number }> {
+  const part = join(stateDir, `copy-${base.gen}-${sourceIno}.part`);
+  const progress = progressPath(stateDir, base.gen, sourceIno);
+  const checkpoint = opts.copyCheckpointBytes ?? COPY_CHECKPOINT_BYTES;
+  let copied = 0;
+  try {
+    const recorded = JSON.parse(await fs.readFile(progress, 'utf8')) as { copied?: unknown };
+    if (typeof recorded.copied === 'number' && recorded.copied <= base.committedLength)
+      copied = recorded.copied;
+  } catch {}
+  const src = await fs.open(outPath, 'r');
+  try {
+    const st = await src.stat();
+    if (st.ino !== sourceIno) {
+      throw new EfsinkError(IoErrorCode.fenced, `${outPath} was replaced while this pass began its copy`);
     }
+    if (st.size < base.committedLength) throw outputShorter(outPath, st.size, base.committedLength);
+    const dst = await fs.open(part, copied > 0 ? 'r+' : 'w+', 0o644).catch(async (err) => {
+      if (!isGone(err)) throw err;
+      copied = 0; // the progress file outlived its part (removed by hand): start over
+      return fs.open(part, 'w+', 0o644);
+    });
+    try {
+      if (copied > 0)
+        opts.log.warn({ part, copied, of: base.committedLength }, 'resuming an interrupted takeover copy');
+      const buf = Buffer.allocUnsafe(
+        Math.max(1, Math.min(COPY_CHUNK_BYTES, checkpoint, base.committedLength)),
+      );
+      let sinceCheckpoint = 0;
+      while (copied < base.committedLength) {
+        const want = Math.min(buf.length, base.committedLength - copied);
+        const { bytesRead } = await src.read(buf, 0, want, copied);
+        if (bytesRead <= 0) throw outputShorter(outPath, copied, base.committedLength);
+        await writeAll(dst, buf.subarray(0, bytesRead), copied);
+        copied += bytesRead;
+        sinceCheckpoint += bytesRead;
+        if (sinceCheckpoint >= checkpoint && copied < base.committedLength) {
+          await dst.sync();
+          await publishFile(opts.layout.tmp, progress, Buffer.from(JSON.stringify({ copied })));
+          sinceCheckpoint = 0;
+          await opts.onStep?.('copy-progress');
+        }
+      }
+      await dst.truncate(base.committedLength);
+      await dst.sync();
+      return { path: part, ino: (await dst.stat()).ino };
+    } finally {
+      await dst.close();
+    }
+  } finally {
+    await src.close();
   }
-  return deleted;
+}
+
+function outputShorter(outPath: string, size: number, committed: number): EfsinkError {
+  return new EfsinkError(
+    IoErrorCode.outputMissing,
+    `${outPath} is shorter (${size} bytes) than its committed length ${committed}: someone truncated it; efsink will not write past a hole`,
+  );
+}
+
+/** The size of `path`, which must be inode `ino` (else ASSEMBLE_FENCED), read through an open handle. */
+async function sizeOf(path: string, ino: number): Promise<number> {
+  const fh = await fs.open(path, 'r');
+  try {
+    const st = await fh.stat();
+    if (st.ino !== ino) {
+      throw new EfsinkError(
+        IoErrorCode.fenced,
+        `${path} was replaced by another assembler (inode ${st.ino}, journal ${ino})`,
+      );
+    }
+    return st.size;
+  } finally {
+    await fh.close();
+  }
 }
 
 async function assertStillCurrent(outPath: string, ino: number, lease: HeldLease): Promise<void> {
@@ -361,16 +647,13 @@ async function assertStillCurrent(outPath: string, ino: number, lease: HeldLease
   await lease.verify();
 }
 
-async function assertNothingCommitted(
-  stateDir: string,
-  listing: Awaited<ReturnType<typeof listState>>,
-): Promise<void> {
+async function assertNothingCommitted(stateDir: string, listing: StateListing): Promise<void> {
   for (const epoch of listing.journalEpochs) {
-    const j = await readJournal(stateDir, epoch);
+    const j: AnyJournal | undefined = await readJournal(stateDir, epoch);
     if (j !== undefined && j.committedLength > 0) {
       throw new EfsinkError(
         IoErrorCode.outputMissing,
-        `output file for ${stateDir} is missing but its journal (epoch ${epoch}) has ${j.committedLength} committed bytes; restore it, or delete ${stateDir} to rebuild from retained segments`,
+        `output file for ${stateDir} is missing but its journal (epoch ${epoch}) has ${j.committedLength} committed bytes; restore it (its assembled segments are under .efsink/retired/ for the retention)`,
       );
     }
   }

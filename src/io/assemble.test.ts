@@ -181,7 +181,7 @@ describe('assembly', () => {
     const report = await s.sink.assemble();
     expect(report.files).toEqual([]);
     expect(await readOutputs(root)).toEqual(before);
-  });
+  }, 60_000);
 
   it('truncates a torn tail back to the committed length', async () => {
     const s = setup();
@@ -197,7 +197,7 @@ describe('assembly', () => {
       corpus.slice(3),
     );
     expect(await readOutputs(root)).toEqual(reference);
-  });
+  }, 60_000);
 
   it('skips a file whose lease another live holder has, appends nothing to it, and reports its oldest pending segment', async () => {
     // The clock runs 5 s ahead of the segments' landing times.
@@ -206,13 +206,27 @@ describe('assembly', () => {
     await deliver(s, corpus);
     const stateDir = join(root, '.efsink/state/aws/apigateway/test/2025/08/06/14.log');
     await mkdir(stateDir, { recursive: true });
-    await writeFile(join(stateDir, 'lease'), remoteLease(now + 20_000));
+    await writeRemoteClaim(stateDir, now + 20_000);
     const report = await s.sink.assemble();
     expect(report.files.find((f) => f.relPath.endsWith('14.log'))?.status).toBe('busy');
     expect((await readOutputs(root)).has('aws/apigateway/test/2025/08/06/14.log')).toBe(false);
     expect(report.oldestUnassembledAgeMs).toBeGreaterThan(4_000);
     expect(report.oldestUnassembledAgeMs).toBeLessThan(60_000);
-  });
+  }, 60_000);
+
+  it('respects a live lease file of the format before ADR 0013 (an older efsink may still hold it)', async () => {
+    const now = Date.now();
+    const s = setup({}, () => now);
+    await deliver(s, corpus);
+    const stateDir = join(root, '.efsink/state/aws/apigateway/test/2025/08/06/14.log');
+    await mkdir(stateDir, { recursive: true });
+    await writeFile(join(stateDir, 'lease'), remoteLease(now + 20_000));
+    expect((await s.sink.assemble()).files.find((f) => f.relPath.endsWith('14.log'))?.status).toBe('busy');
+    await writeFile(join(stateDir, 'lease'), remoteLease(now - 20_000)); // expired: broken
+    expect((await s.sink.assemble()).files.find((f) => f.relPath.endsWith('14.log'))?.status).toBe(
+      'assembled',
+    );
+  }, 60_000);
 
   it('takes over an expired lease by copying the committed prefix to a new inode (fencing the old holder)', async () => {
     let now = Date.now();
@@ -223,7 +237,7 @@ describe('assembly', () => {
     const out = join(root, relPath);
     const stateDir = join(root, '.efsink/state', relPath);
     // A holder on another machine took the lease, opened the file, then froze past its lease.
-    await writeFile(join(stateDir, 'lease'), remoteLease(now + 30_000));
+    await writeRemoteClaim(stateDir, now + 30_000);
     const staleFd = await open(out, 'r+');
     const inodeBefore = (await stat(out)).ino;
     now += 60_000;
@@ -241,12 +255,11 @@ describe('assembly', () => {
       corpus.slice(6),
     );
     expect(await readOutputs(root)).toEqual(reference);
-  });
+  }, 60_000);
 
   it('reports ASSEMBLE_FENCED, committing nothing, when taken over between its write and its journal commit', async () => {
     let now = Date.now();
     const relPath = 'aws/apigateway/test/2025/08/06/14.log';
-    const stateDir = join(root, '.efsink/state', relPath);
     // One file at a time: the hook below pauses at the first 'synced', which must be 14.log's.
     const config = loadSinkConfig(
       { root, segmentRetentionSeconds: 0, leaseSeconds: 30, assembleConcurrency: 1 },
@@ -261,7 +274,6 @@ describe('assembly', () => {
         if (step !== 'synced' || paused) return;
         paused = true;
         // While this holder is "paused", its lease expires and another client takes the file over.
-        await writeFile(join(stateDir, 'lease'), remoteLease(now - 1));
         now += 60_000;
         await other.assemble();
       },
@@ -272,7 +284,7 @@ describe('assembly', () => {
     await other.assemble();
     const reference = await runOnceIn(await mkdtemp(join(tmpdir(), 'efsink-ref-')), corpus);
     expect(await readOutputs(root)).toEqual(reference);
-  });
+  }, 60_000);
 
   it('fails with ASSEMBLE_OUTPUT_NOT_OURS on a file efsink did not write, leaving other files assembled', async () => {
     const s = setup();
@@ -286,7 +298,7 @@ describe('assembly', () => {
     expect(report.files.map((f) => [f.relPath, f.status])).toEqual([
       ['aws/apigateway/test/2025/08/06/15.log', 'assembled'],
     ]);
-  });
+  }, 60_000);
 
   it('quarantines a damaged segment (SEGMENT_INVALID), appends the good ones, and fails the pass', async () => {
     const s = setup();
@@ -317,23 +329,27 @@ describe('assembly', () => {
     expect(got.get(relPath)).toEqual(reference.get(relPath));
     // The next pass has nothing left to complain about.
     expect((await s.sink.assemble()).failed).toEqual([]);
-  });
+  }, 60_000);
 
   it('keeps assembled segments for the retention, then deletes them; a later redelivery is still a no-op', async () => {
     let now = Date.now();
     const s = setup({ segmentRetentionSeconds: 60 }, () => now);
     await deliver(s, corpus);
-    await s.sink.assemble();
-    expect(await countSegments()).toBeGreaterThan(0);
-    now += 61_000;
-    const report = await s.sink.assemble();
-    expect(report.files.reduce((n, f) => n + f.deletedSegments, 0)).toBeGreaterThan(0);
+    const first = await s.sink.assemble();
+    // Assembled segments leave the pending folder at once (ADR 0013) and wait in retired/.
+    expect(first.files.reduce((n, f) => n + f.deletedSegments, 0)).toBeGreaterThan(0);
     expect(await countSegments()).toBe(0);
+    expect(await countSegments('retired')).toBeGreaterThan(0);
+    await s.sink.assemble();
+    expect(await countSegments('retired')).toBeGreaterThan(0);
+    now += 61_000 + 60_000;
+    await s.sink.assemble();
+    expect(await countSegments('retired')).toBe(0);
     const before = await readOutputs(root);
     await deliver(s, corpus);
     await s.sink.assemble();
     expect(await readOutputs(root)).toEqual(before);
-  });
+  }, 60_000);
 });
 
 function planOf(s: { config: SinkConfig }, d: Delivery) {
@@ -355,9 +371,16 @@ async function runOnceIn(dir: string, ...batches: (readonly Delivery[])[]): Prom
   return readOutputs(dir);
 }
 
-async function countSegments(): Promise<number> {
-  const files = await readdir(join(root, '.efsink/segments'), { recursive: true }).catch(() => []);
+async function countSegments(folder = 'segments'): Promise<number> {
+  const files = await readdir(join(root, '.efsink', folder), { recursive: true }).catch(() => []);
   return files.filter((f) => String(f).endsWith('.seg')).length;
+}
+
+/** Another machine's pass claims the next epoch of the file (ADR 0013: the newest claim is the lease). */
+async function writeRemoteClaim(stateDir: string, expiresAtMs: number): Promise<void> {
+  const claims = (await readdir(stateDir)).filter((n) => n.startsWith('claim-')).sort();
+  const next = Number((claims[claims.length - 1] ?? 'claim-0').slice('claim-'.length)) + 1;
+  await writeFile(join(stateDir, `claim-${String(next).padStart(12, '0')}`), remoteLease(expiresAtMs));
 }
 
 function remoteLease(expiresAtMs: number): string {

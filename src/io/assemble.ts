@@ -3,7 +3,7 @@ import { codeOf } from '../core/error-catalogue.js';
 import { isEfsinkError } from '../core/errors.js';
 import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
 import { SegmentErrorCode } from '../core/write/segment-file.js';
-import { type AssembleOptions, assembleFile, type FileReport } from './assemble-file.js';
+import { type AssembleOptions, assembleFile, type FileReport, pruneRetired } from './assemble-file.js';
 import { pendingSegments } from './coverage.js';
 import { isGone } from './errors.js';
 import { fs } from './fs-port.js';
@@ -60,6 +60,7 @@ export async function assemblePass(opts: AssembleOptions, pass: PassOptions = {}
   const stuck = [...files.filter((f) => f.status === 'busy'), ...failed].map((f) => f.relPath);
   const oldestUnassembledAgeMs = await oldestPendingAge(opts, stuck);
   const sweptTempFiles = await sweepTemp(opts.layout.tmp, opts.now());
+  await pruneRetired(opts.layout, opts.now(), opts.segmentRetentionMs);
   await pruneEmptyDirs(opts.layout.segments);
   return { files, failed, sweptTempFiles, oldestUnassembledAgeMs };
 }

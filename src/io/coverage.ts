@@ -2,15 +2,24 @@ import { join } from 'node:path';
 import { isEfsinkError } from '../core/errors.js';
 import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
 import type { SegmentMeta } from '../core/write/segment-meta.js';
-import { inodeOf, listSegments, readSegmentHeader } from './assemble-file.js';
-import { currentJournal, listState } from './journal.js';
+import { inodeOf, listSegments, readSegmentHeader, SEGMENT_CONCURRENCY } from './assemble-file.js';
+import {
+  type AnyJournal,
+  currentJournal,
+  isAssembled,
+  isCommitted,
+  listState,
+  mapBounded,
+  readBatches,
+} from './journal.js';
 import type { RootLayout } from './layout.js';
 
 /**
  * Every event-id range already on its way into one output file (ADR 0004): the descriptions of the
- * segments the current journal holds, and, from their headers (ADR 0007), of the segments landed
- * but not yet assembled. Segments without a description (Firehose/S3 units, damaged files) are
- * counted in `unknownSegments`: their events cannot be deduplicated against.
+ * segments the file's lineage holds (its batch records, ADR 0013), and, from their headers
+ * (ADR 0007), of the segments landed but not yet assembled. Segments without a description
+ * (Firehose/S3 units, damaged files) are counted in `unknownSegments`: their events cannot be
+ * deduplicated against. Reads every batch record of the file: backfill's cost, never a pass's.
  */
 export async function readCoverage(
   layout: RootLayout,
@@ -19,16 +28,20 @@ export async function readCoverage(
   const metas: SegmentMeta[] = [];
   let unknownSegments = 0;
   const stateDir = join(layout.state, relPath);
-  const journal = await currentJournal(
-    stateDir,
-    await inodeOf(join(layout.root, relPath)),
-    await listState(stateDir),
-  );
+  const journal = await journalOf(layout, relPath);
   const seen = new Set<string>();
-  for (const [name, entry] of Object.entries(journal?.segments ?? {})) {
+  const add = (name: string, meta: SegmentMeta | undefined): void => {
+    if (seen.has(name)) return;
     seen.add(name);
-    if (entry.meta !== undefined) metas.push(entry.meta);
+    if (meta !== undefined) metas.push(meta);
     else unknownSegments++;
+  };
+  if (journal?.version === 1) {
+    for (const [name, entry] of Object.entries(journal.segments)) add(name, entry.meta);
+  } else if (journal !== undefined) {
+    for await (const record of readBatches(stateDir)) {
+      for (const e of record.entries) if (isCommitted(journal, record.gen, e)) add(e.name, e.meta);
+    }
   }
   const segDir = join(layout.segments, relPath);
   for (const name of await listSegments(segDir)) {
@@ -37,28 +50,34 @@ export async function readCoverage(
       if (isEfsinkError(err)) return 'invalid' as const; // the assembler will quarantine it
       throw err;
     });
-    // undefined: gone since the listing (its description is in a journal newer than the one read).
+    // undefined: gone since the listing (assembled meanwhile; its description is in a batch record).
     if (header !== undefined && header !== 'invalid' && header.meta !== undefined) metas.push(header.meta);
     else unknownSegments++;
   }
   return { metas, unknownSegments };
 }
 
-/** Segments landed for one output file that its current journal does not hold yet (awaiting assembly). */
+/** Segments landed for one output file that its lineage does not hold yet (awaiting assembly). */
 export async function pendingSegments(layout: RootLayout, relPath: string): Promise<string[]> {
   const stateDir = join(layout.state, relPath);
-  const journal = await currentJournal(
-    stateDir,
-    await inodeOf(join(layout.root, relPath)),
-    await listState(stateDir),
-  );
+  const journal = await journalOf(layout, relPath);
   const names = await listSegments(join(layout.segments, relPath));
-  return names.filter((n) => journal?.segments[n] === undefined);
+  const held = await mapBounded(names, SEGMENT_CONCURRENCY, async (n) => {
+    if (journal === undefined) return false;
+    if (journal.version === 1) return journal.segments[n] !== undefined;
+    return isAssembled(stateDir, journal, n);
+  });
+  return names.filter((_, i) => !held[i]);
+}
+
+async function journalOf(layout: RootLayout, relPath: string): Promise<AnyJournal | undefined> {
+  const stateDir = join(layout.state, relPath);
+  return currentJournal(stateDir, await inodeOf(join(layout.root, relPath)), await listState(stateDir));
 }
 
 /**
  * True when a segment of `unitId` is on its way into one output file: landed and waiting, or
- * already in its current journal (assembled, possibly pruned). Segment names end in
+ * already in its lineage (assembled, possibly retired). Segment names end in
  * `~<unitId>.seg` whatever their time key.
  */
 export async function unitHasSegment(layout: RootLayout, relPath: string, unitId: string): Promise<boolean> {
@@ -66,10 +85,14 @@ export async function unitHasSegment(layout: RootLayout, relPath: string, unitId
   const names = await listSegments(join(layout.segments, relPath));
   if (names.some((n) => n.endsWith(suffix))) return true;
   const stateDir = join(layout.state, relPath);
-  const journal = await currentJournal(
-    stateDir,
-    await inodeOf(join(layout.root, relPath)),
-    await listState(stateDir),
-  );
-  return Object.keys(journal?.segments ?? {}).some((n) => n.endsWith(suffix));
+  const journal = await journalOf(layout, relPath);
+  if (journal === undefined) return false;
+  if (journal.version === 1) return Object.keys(journal.segments).some((n) => n.endsWith(suffix));
+  // The marker's name is not known (its time key is the receiver's), so this reads the lineage's
+  // batch records: a bulk reader's cost (replay), as readCoverage's, never an assembly pass's.
+  for await (const record of readBatches(stateDir)) {
+    if (record.entries.some((e) => e.name.endsWith(suffix) && isCommitted(journal, record.gen, e)))
+      return true;
+  }
+  return false;
 }

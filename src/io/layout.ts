@@ -7,9 +7,11 @@ import { join } from 'node:path';
  * ```
  * <root>/.efsink/tmp/                       temp files (same file system → atomic rename), swept by age
  * <root>/.efsink/segments/<relPath>/*.seg   landed, immutable segments waiting for assembly
- * <root>/.efsink/state/<relPath>/lease      the assembly lease of one output file
- * <root>/.efsink/state/<relPath>/claim-N    epoch claims (exclusive create, never reused)
- * <root>/.efsink/state/<relPath>/journal-N.json  the journal written in epoch N
+ * <root>/.efsink/state/<relPath>/claim-N    epoch claims (exclusive create, never reused); the newest is the lease (ADR 0013)
+ * <root>/.efsink/state/<relPath>/journal-N.json  the head written in epoch N (constant size)
+ * <root>/.efsink/state/<relPath>/batches/*.json  one record per commit (segments, offsets, descriptions)
+ * <root>/.efsink/state/<relPath>/done/<segment>   a marker per assembled segment (link to its record)
+ * <root>/.efsink/retired/<minute>/<relPath>/*.seg assembled segments kept for the retention
  * <root>/.efsink/quarantine/<relPath>/*.seg damaged segment files the assembler moved aside
  * ```
  */
@@ -22,6 +24,8 @@ export interface RootLayout {
   readonly segments: string;
   readonly state: string;
   readonly quarantine: string;
+  /** Assembled segments, kept for the retention in folders per minute (ADR 0013). */
+  readonly retired: string;
 }
 
 export function rootLayout(root: string): RootLayout {
@@ -33,5 +37,6 @@ export function rootLayout(root: string): RootLayout {
     segments: join(internal, 'segments'),
     state: join(internal, 'state'),
     quarantine: join(internal, 'quarantine'),
+    retired: join(internal, 'retired'),
   };
 }

@@ -3,18 +3,26 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EfsinkError } from '../core/errors.js';
-import { createExclusive, publishFile, tempName } from './durable-file.js';
-import { IoErrorCode } from './errors.js';
+import { createExclusive, publishFile } from './durable-file.js';
+import { IoErrorCode, isGone } from './errors.js';
 import { fs } from './fs-port.js';
+import { claimName, listState, type StateListing } from './journal.js';
 
 /**
- * The assembly lease of one output file (docs/adr/0002-assembly-lease-and-fencing.md).
+ * The assembly lease of one output file is its newest epoch claim (ADR 0013, amending ADR 0002).
  *
- * A lease file created with link(2) (exclusive on the NFS server), holding who holds it and until
- * when. It keeps two assemblers from working on one file at the same time in the normal case; it is
- * NOT what keeps the file correct when a holder is paused past its lease — that is the job of the
- * epoch claims and the inode-bound journal (see assemble-file.ts). A lease is broken when it has
- * expired (plus a clock-skew allowance) or, on the same machine, when its holder process is gone.
+ * `claim-<N>` is created exclusively with link(2) (atomic on the NFS server) and holds who claimed
+ * epoch N and until when. The claimant of the highest N holds the lease. Nothing is ever renamed
+ * aside or unlinked to take or give back the lease — that is what let a paused releaser delete the
+ * next holder's lease, and a third process slip into the gap of a break (issue 11 item 3):
+ *  - taking: read claim N (the highest); if epoch N released its journal, or claim N was released,
+ *    expired (plus a clock-skew allowance) or its process is gone, create claim N+1. Two contenders
+ *    cannot both create N+1;
+ *  - renewing: the holder rewrites its own claim (temp + rename; nobody else writes that name);
+ *  - releasing: the holder rewrites its own claim with `released: true` (or its journal says so);
+ *  - knowing it lost: claim N+1 exists.
+ * The lease is still only liveness: a holder can be paused past any check. Safety comes from the
+ * epoch claims and the inode-bound journal (see assemble-file.ts).
  */
 export interface LeaseRecord {
   readonly token: string;
@@ -24,6 +32,8 @@ export interface LeaseRecord {
   readonly pid: number;
   readonly acquiredAtMs: number;
   readonly expiresAtMs: number;
+  /** Set by the holder when it is done with its epoch. */
+  readonly released?: boolean;
 }
 
 export interface LeaseOptions {
@@ -32,11 +42,19 @@ export interface LeaseOptions {
   readonly clockSkewMs: number;
   readonly holder: string;
   readonly now: () => number;
+  readonly onStep?: (step: string) => void | Promise<void>;
 }
 
-export type Acquired = { readonly lease: HeldLease; readonly broke: LeaseRecord | undefined };
+export type Acquired = {
+  readonly lease: HeldLease;
+  /** The epoch this pass claimed; never claimed by anyone else, ever. */
+  readonly epoch: number;
+  /** The claim this pass judged dead (its holder may be paused, not gone): a takeover is due. */
+  readonly broke: LeaseRecord | undefined;
+};
 
-const LEASE_FILE = 'lease';
+/** The lease file of efsink before ADR 0013; still respected while a holder of that version may run. */
+const LEGACY_LEASE_FILE = 'lease';
 /** Tokens of leases held by this process, to tell a live lease of ours from a dead one. */
 const liveTokens = new Set<string>();
 
@@ -45,6 +63,7 @@ export class HeldLease {
     private readonly stateDir: string,
     private readonly tmpDir: string,
     private readonly opts: LeaseOptions,
+    readonly epoch: number,
     private record: LeaseRecord,
   ) {
     liveTokens.add(record.token);
@@ -62,53 +81,83 @@ export class HeldLease {
   async check(): Promise<void> {
     const now = this.opts.now();
     if (now < this.record.acquiredAtMs + this.opts.leaseMs / 2) return;
-    const current = await readLease(this.stateDir);
-    if (current?.token !== this.record.token) throw this.lost(current);
-    if (now >= this.record.expiresAtMs) throw this.lost(current);
-    // The token changes on every renewal, so a breaker that read the old record cannot break this one.
+    await this.verify();
     const next = {
       ...this.record,
       token: newToken(),
       acquiredAtMs: now,
       expiresAtMs: now + this.opts.leaseMs,
     };
-    await publishFile(this.tmpDir, join(this.stateDir, LEASE_FILE), Buffer.from(JSON.stringify(next)));
+    await publishFile(
+      this.tmpDir,
+      join(this.stateDir, claimName(this.epoch)),
+      Buffer.from(JSON.stringify(next)),
+    );
     liveTokens.delete(this.record.token);
     liveTokens.add(next.token);
     this.record = next;
   }
 
-  /** Throws ASSEMBLE_LEASE_LOST unless the lease file still holds our token (always reads it). */
+  /** Throws ASSEMBLE_LEASE_LOST when a newer epoch was claimed or our lease ran out (always asks the server). */
   async verify(): Promise<void> {
-    const current = await readLease(this.stateDir);
-    if (current?.token !== this.record.token || this.opts.now() >= this.record.expiresAtMs)
-      throw this.lost(current);
+    if (await claimExists(this.stateDir, this.epoch + 1)) {
+      throw this.lost(`epoch ${this.epoch + 1} was claimed by another assembler`);
+    }
+    if (this.opts.now() >= this.record.expiresAtMs) throw this.lost('it expired');
   }
 
-  /** Removes the lease if it is still ours. */
-  async release(): Promise<void> {
+  /**
+   * Gives the lease back. `journalReleased` says the epoch's journal already says so (then nothing
+   * is written); otherwise the claim itself is rewritten as released. Never deletes anything.
+   */
+  async release(journalReleased: boolean): Promise<void> {
     liveTokens.delete(this.record.token);
-    const current = await readLease(this.stateDir).catch(() => undefined);
-    if (current?.token === this.record.token)
-      await fs.unlink(join(this.stateDir, LEASE_FILE)).catch(() => {});
+    await this.opts.onStep?.('lease-releasing');
+    if (journalReleased) return;
+    const done = { ...this.record, released: true };
+    await publishFile(
+      this.tmpDir,
+      join(this.stateDir, claimName(this.epoch)),
+      Buffer.from(JSON.stringify(done)),
+    );
   }
 
-  private lost(current: LeaseRecord | undefined): EfsinkError {
+  private lost(why: string): EfsinkError {
     return new EfsinkError(
       IoErrorCode.leaseLost,
-      `assembly lease in ${this.stateDir} was lost (now held by ${current?.holder ?? 'nobody'})`,
+      `assembly lease (epoch ${this.epoch}) in ${this.stateDir} was lost: ${why}`,
     );
   }
 }
 
-/** Tries to take the lease; resolves to undefined when another live holder has it. */
+/**
+ * Tries to take the lease by claiming the next epoch; resolves to undefined when another live
+ * holder has it. `isReleased(N)` tells whether epoch N's journal says it finished.
+ */
 export async function acquireLease(
   stateDir: string,
   tmpDir: string,
   opts: LeaseOptions,
+  isReleased: (epoch: number) => Promise<boolean>,
 ): Promise<Acquired | undefined> {
-  const path = join(stateDir, LEASE_FILE);
   const now = opts.now();
+  const legacy = await readRecord(join(stateDir, LEGACY_LEASE_FILE));
+  if (legacy !== undefined && !isBreakable(legacy, now, opts.clockSkewMs)) return undefined;
+  const listing = await listState(stateDir);
+  const last = listing.maxClaim;
+  let broke: LeaseRecord | undefined;
+  if (last > 0 && !(await isReleased(last))) {
+    const current = await readRecord(join(stateDir, claimName(last)));
+    if (current?.released !== true) {
+      // A claim of the previous format is an empty file: its holder is judged by the legacy lease.
+      const judged = current ?? legacy ?? UNKNOWN_HOLDER;
+      if (judged !== UNKNOWN_HOLDER && judged !== legacy && !isBreakable(judged, now, opts.clockSkewMs))
+        return undefined;
+      broke = judged;
+    }
+  }
+  await opts.onStep?.('lease-judged');
+  const epoch = last + 1;
   const record: LeaseRecord = {
     token: newToken(),
     holder: opts.holder,
@@ -118,60 +167,68 @@ export async function acquireLease(
     acquiredAtMs: now,
     expiresAtMs: now + opts.leaseMs,
   };
-  const bytes = Buffer.from(JSON.stringify(record));
-  if (await createExclusive(tmpDir, path, bytes)) {
-    return { lease: new HeldLease(stateDir, tmpDir, opts, record), broke: undefined };
-  }
-  const current = await readLease(stateDir);
-  if (current === undefined) return undefined; // released between our attempts: next pass will get it
-  if (!isBreakable(current, now, opts.clockSkewMs)) return undefined;
-  // Break it: move it aside, then make sure what we moved is the record we judged dead.
-  const aside = tempName(tmpDir, 'broken-lease');
-  try {
-    await fs.rename(path, aside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  const moved = parseLease(await fs.readFile(aside).catch(() => Buffer.alloc(0)));
-  if (moved?.token !== current.token) {
-    // We took somebody's fresh lease: put it back (if the name is still free) and back off.
-    await fs.link(aside, path).catch(() => {});
-    await fs.unlink(aside).catch(() => {});
-    return undefined;
-  }
-  await fs.unlink(aside).catch(() => {});
-  if (!(await createExclusive(tmpDir, path, bytes))) return undefined;
-  return { lease: new HeldLease(stateDir, tmpDir, opts, record), broke: current };
+  if (!(await createExclusive(tmpDir, join(stateDir, claimName(epoch)), Buffer.from(JSON.stringify(record)))))
+    return undefined; // another assembler claimed it first
+  // A process paused between its listing and its claim could re-create a claim that was pruned
+  // long ago; a newer claim then exists, and that claim is void.
+  if ((await listState(stateDir)).maxClaim > epoch) return undefined;
+  if (legacy !== undefined) await fs.unlink(join(stateDir, LEGACY_LEASE_FILE)).catch(() => {});
+  return { lease: new HeldLease(stateDir, tmpDir, opts, epoch, record), epoch, broke };
 }
 
-export async function readLease(stateDir: string): Promise<LeaseRecord | undefined> {
+/** The holder record of claim `epoch`, or undefined when the claim is missing or empty (older format). */
+export async function readClaim(stateDir: string, epoch: number): Promise<LeaseRecord | undefined> {
+  return readRecord(join(stateDir, claimName(epoch)));
+}
+
+async function readRecord(path: string): Promise<LeaseRecord | undefined> {
+  let bytes: Buffer;
   try {
-    return parseLease(await fs.readFile(join(stateDir, LEASE_FILE)));
+    bytes = await fs.readFile(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isGone(err)) return undefined;
+    throw err;
+  }
+  if (bytes.length === 0) return undefined;
+  return parseLease(bytes);
+}
+
+/**
+ * Whether claim `epoch` exists on the server now. The folder is opened first so that an NFS client
+ * drops a cached "no such file" for it (ADR 0006).
+ */
+async function claimExists(stateDir: string, epoch: number): Promise<boolean> {
+  await (await fs.open(stateDir, 'r')).close();
+  try {
+    await (await fs.open(join(stateDir, claimName(epoch)), 'r')).close();
+    return true;
+  } catch (err) {
+    if (isGone(err)) return false;
     throw err;
   }
 }
 
-function parseLease(bytes: Buffer): LeaseRecord | undefined {
+const UNKNOWN_HOLDER: LeaseRecord = {
+  token: 'unknown',
+  holder: '?',
+  host: '',
+  bootId: '',
+  pid: 0,
+  acquiredAtMs: 0,
+  expiresAtMs: 0,
+};
+
+function parseLease(bytes: Buffer): LeaseRecord {
   try {
     const v = JSON.parse(bytes.toString('utf8')) as Partial<LeaseRecord>;
     if (typeof v.token === 'string' && typeof v.expiresAtMs === 'number') return v as LeaseRecord;
   } catch {}
-  // An unreadable lease file is treated as an expired one with an unknown holder.
-  return {
-    token: `corrupt:${bytes.toString('hex').slice(0, 32)}`,
-    holder: '?',
-    host: '',
-    bootId: '',
-    pid: 0,
-    acquiredAtMs: 0,
-    expiresAtMs: 0,
-  };
+  // An unreadable lease record is treated as an expired one with an unknown holder.
+  return { ...UNKNOWN_HOLDER, token: `corrupt:${bytes.toString('hex').slice(0, 32)}` };
 }
 
 function isBreakable(lease: LeaseRecord, now: number, skewMs: number): boolean {
+  if (lease.released === true) return true;
   if (now > lease.expiresAtMs + skewMs) return true;
   // Same machine, same boot: we can see whether the holder process still exists.
   if (lease.host === hostname() && lease.bootId === bootId() && lease.bootId !== '') {
@@ -206,3 +263,5 @@ function bootId(): string {
 function newToken(): string {
   return `${process.pid}.${randomBytes(8).toString('hex')}`;
 }
+
+export type { StateListing };

@@ -79,10 +79,12 @@ describe('crash safety (real SIGKILL)', () => {
     'epoch-claimed',
     'copy-journaled',
     'journal-opened',
+    'marked',
     'before-append',
     'appended',
     'synced',
     'committed',
+    'retired',
     'released',
   ];
   it.each(steps.flatMap((step) => [1, 2].map((nth) => [step, nth] as const)))(
