@@ -21,7 +21,6 @@ import {
   type Journal,
   type JournalV1,
   listState,
-  mapBounded,
   pruneState,
   readJournal,
   type StateListing,
@@ -30,6 +29,7 @@ import {
 } from './journal.js';
 import type { RootLayout } from './layout.js';
 import { acquireLease, type HeldLease } from './lease.js';
+import { mapBounded } from './map-bounded.js';
 
 export interface AssembleOptions {
   readonly layout: RootLayout;

@@ -9,10 +9,11 @@ import {
   isAssembled,
   isCommitted,
   listState,
-  mapBounded,
   readBatches,
+  readMarker,
 } from './journal.js';
 import type { RootLayout } from './layout.js';
+import { mapBounded } from './map-bounded.js';
 
 /**
  * Every event-id range already on its way into one output file (ADR 0004): the descriptions of the
@@ -95,4 +96,25 @@ export async function unitHasSegment(layout: RootLayout, relPath: string, unitId
       return true;
   }
   return false;
+}
+
+/**
+ * True when segment `name` is committed in the current lineage of output file `relPath`: its marker
+ * (`done/<name>`, ADR 0013) exists and the head bound to the file's inode covers it. One lookup in
+ * the usual case (no marker); the head is read only for a redelivery of an assembled segment, which
+ * is then acknowledged without landing again (its bytes are durable in the file). A marker hidden by
+ * a cached negative lookup only costs a landing the assembler then recognizes as a duplicate.
+ */
+export async function isSegmentAssembled(
+  layout: RootLayout,
+  relPath: string,
+  name: string,
+): Promise<boolean> {
+  const stateDir = join(layout.state, relPath);
+  const record = await readMarker(stateDir, name);
+  if (record === undefined) return false;
+  const journal = await journalOf(layout, relPath);
+  if (journal === undefined || journal.version === 1) return false;
+  const entry = record.entries.find((e) => e.name === name);
+  return entry !== undefined && isCommitted(journal, record.gen, entry);
 }

@@ -4,6 +4,7 @@ import type { SegmentMeta } from '../core/write/segment-meta.js';
 import { fsyncDir, publishFile, tempName, writeTemp } from './durable-file.js';
 import { IoErrorCode, isGone } from './errors.js';
 import { type FileHandle, fs } from './fs-port.js';
+import { mapBounded } from './map-bounded.js';
 
 /**
  * The assembly state of one output file (ADR 0013, amending ADR 0002):
@@ -207,6 +208,16 @@ export async function writeBatch(
         await fs.link(tmp.path, marker);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        // A marker of a newer epoch: a newer claim exists and this holder was paused past its
+        // check; replacing the marker could void a committed one (then a later redelivery would be
+        // appended twice), so stop here.
+        const existing = await readMarker(stateDir, e.name);
+        if (existing !== undefined && existing.epoch > record.epoch) {
+          throw new EfsinkError(
+            IoErrorCode.fenced,
+            `marker ${e.name} in ${stateDir} was written by epoch ${existing.epoch}, after this holder's ${record.epoch}`,
+          );
+        }
         // A marker of an earlier attempt that never became valid: replace it atomically.
         const aside = tempName(tmpDir, 'marker');
         await fs.link(tmp.path, aside);
@@ -276,22 +287,4 @@ function parseBatch(bytes: Buffer): BatchRecord | undefined {
     if (r.version === 2 && typeof r.gen === 'number' && Array.isArray(r.entries)) return r;
   } catch {}
   return undefined; // torn by a crash before it was complete: its batch was never committed
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
-export async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { UnitPlan } from '../core/write/plan-segments.js';
 import { encodeSegmentHeader } from '../core/write/segment-file.js';
+import { isSegmentAssembled } from './coverage.js';
 import { fsyncDir, renameCreatingDir, writeTemp } from './durable-file.js';
 import { isGone } from './errors.js';
 import { fs, nameErrno } from './fs-port.js';
@@ -9,7 +10,7 @@ import type { RootLayout } from './layout.js';
 export interface LandResult {
   /** Segments written by this call. */
   readonly landed: number;
-  /** Segments that were already there (a redelivered unit). */
+  /** Segments that were already there, pending or assembled (a redelivered unit). */
   readonly alreadyPresent: number;
   readonly bytes: number;
 }
@@ -44,6 +45,12 @@ async function landSegments(layout: RootLayout, plan: UnitPlan): Promise<LandRes
       // entry in the directory containing the file has also reached disk" — so fsync the directory
       // before acknowledging (issue 11 item 7).
       await fsyncDir(dirname(target));
+      alreadyPresent++;
+      continue;
+    }
+    // Assembled already (ADR 0013: assembled segments leave the pending folder at once): its bytes
+    // are committed and durable in the output file, so the redelivery is acknowledged as it is.
+    if (await isSegmentAssembled(layout, seg.relPath, seg.name)) {
       alreadyPresent++;
       continue;
     }

@@ -1,4 +1,4 @@
-import { link, mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { ingestCloudWatchLogsEvent } from '../lambda/cloudwatch-logs.js';
 import { silentLogger } from '../observability/logger.js';
 import { noMetrics } from '../observability/metrics.js';
 import { readCoverage } from './coverage.js';
+import { readMarker, writeBatch } from './journal.js';
 import { createSink, type Sink } from './sink.js';
 
 const REL = 'aws/apigateway/test/2025/08/06/14.log';
@@ -116,8 +117,18 @@ describe('assembly state v2 (ADR 0013)', () => {
     // Every segment is marked; the pending folder is empty.
     expect((await readdir(join(stateDir, 'done'))).length).toBe(corpus.length);
     expect(await readdir(join(root, '.efsink/segments', REL)).catch(() => [])).toEqual([]);
-    // Redelivered after their segments were pruned (retention 0): nothing is added.
+    // Redelivered after their segments were pruned (retention 0): landing finds their markers and
+    // lands nothing, and nothing is added.
     await deliver(s, corpus);
+    expect(await readdir(join(root, '.efsink/segments', REL)).catch(() => [])).toEqual([]);
+    expect((await s.sink.assemble()).files.find((f) => f.relPath === REL)).toBeUndefined();
+    expect(await readOutputs(root)).toEqual(await reference(early, late));
+    // A landing that misses the markers (on NFS: a cached negative lookup) lands them again; the
+    // assembler finds the markers and adds nothing either.
+    await rename(join(stateDir, 'done'), join(stateDir, 'done-hidden'));
+    await deliver(s, corpus);
+    await rename(join(stateDir, 'done-hidden'), join(stateDir, 'done'));
+    expect(await readdir(join(root, '.efsink/segments', REL))).toHaveLength(corpus.length);
     expect((await s.sink.assemble()).files.find((f) => f.relPath === REL)?.duplicateSegments).toBe(
       corpus.length,
     );
@@ -250,4 +261,25 @@ describe('a takeover that cannot finish its copy in one pass (issue 10 item 4)',
     expect(await readOutputs(root)).toEqual(await reference(early, late));
     expect((await readdir(stateDir)).filter((n) => n.startsWith('copy-'))).toEqual([]);
   }, 60_000);
+});
+
+describe('batch markers (ADR 0013 §5)', () => {
+  it('fails with ASSEMBLE_FENCED, leaving the marker alone, when a newer epoch already marked the segment', async () => {
+    // A holder paused between its lease check and its markers, while a newer epoch assembled the
+    // same segment: replacing that epoch's (valid) marker would let a later redelivery in twice.
+    const stateDir = join(root, 'state');
+    const tmp = join(root, 'tmp');
+    await mkdir(join(stateDir, 'done'), { recursive: true });
+    await mkdir(join(stateDir, 'batches'), { recursive: true });
+    await mkdir(tmp, { recursive: true });
+    const entry = { name: 'a~u1.seg', offset: 0, length: 10, committedAtMs: 1 };
+    await writeBatch(stateDir, tmp, 0, { version: 2, gen: 7, epoch: 7, entries: [entry] }, 8);
+    await expect(
+      writeBatch(stateDir, tmp, 0, { version: 2, gen: 5, epoch: 6, entries: [entry] }, 8),
+    ).rejects.toMatchObject({ code: 'ASSEMBLE_FENCED' });
+    expect(await readMarker(stateDir, entry.name)).toMatchObject({ gen: 7, epoch: 7 });
+    // An older epoch's marker (a batch that never became valid) is replaced.
+    await writeBatch(stateDir, tmp, 1, { version: 2, gen: 8, epoch: 8, entries: [entry] }, 8);
+    expect(await readMarker(stateDir, entry.name)).toMatchObject({ gen: 8, epoch: 8 });
+  });
 });
