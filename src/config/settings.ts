@@ -108,7 +108,10 @@ export const SETTINGS = {
     default: DEFAULT_PATH_TEMPLATE,
     help: "tokens `{logGroup} {logStream} {owner} {source} {yyyy} {MM} {dd} {HH}` (UTC, from each entry's timestamp)",
   }),
-  /** An hour: far longer than any lease, so a paused holder cannot race deletion. */
+  /**
+   * An hour of assembled segments kept under `.efsink/retired/` for repairs by hand (a takeover
+   * paused before its rename can roll a file back; ADR 0013). Dedupe uses the `done/` markers, not this.
+   */
   segmentRetentionSeconds: setting({
     flag: 'segment-retention-seconds',
     arg: 'N',
@@ -116,7 +119,7 @@ export const SETTINGS = {
     kind: 'int',
     schema: (z) => intIn(z, 0, 30 * 86_400),
     default: 3600,
-    help: 'how long an assembled segment is kept; must exceed any pause an assembler may survive',
+    help: 'how long an assembled segment is kept under `.efsink/retired/` (for repairs by hand; dedupe does not depend on it, ADR 0013)',
   }),
   /**
    * CloudWatch Logs batches are at most ~1 MB compressed (the Lambda asynchronous payload limit);

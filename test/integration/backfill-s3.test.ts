@@ -312,10 +312,9 @@ describe('efsink backfill s3 (in process, real SDK against s3rver)', () => {
     await sink.assemble();
 
     const r = await backfill(root);
-    // Assembled segments leave the pending folder at once (ADR 0013), so the live path's six land
-    // again and their markers make assembly skip them.
-    expect(r.checkpoint).toMatchObject({ objectsRead: 12, objectsLanded: 12, objectsAlreadyPresent: 0 });
-    expect((r.assembly?.files ?? []).reduce((n, f) => n + f.duplicateSegments, 0)).toBe(6);
+    // The live path's six were assembled (and left the pending folder, ADR 0013): their markers
+    // make landing count them as already present.
+    expect(r.checkpoint).toMatchObject({ objectsRead: 12, objectsLanded: 6, objectsAlreadyPresent: 6 });
     // Each file: what the live path assembled, then what the backfill added (assembly appends).
     const late = objects.filter((o) => !live.includes(o));
     const want = new Map(
@@ -329,14 +328,14 @@ describe('efsink backfill s3 (in process, real SDK against s3rver)', () => {
     expectExact(v, lineCount(objects));
 
     // After the retention, assembled segments are deleted: a full second backfill (checkpoint
-    // removed) lands every object again under the same names, and the markers skip every one.
+    // removed) finds every object's marker (ADR 0013) and lands nothing; nothing is appended.
     const retention0 = sinkAt(root, 0).sink;
     await retention0.assemble(); // deletes the committed segments
     await rm(join(root, '.efsink', 'backfill'), { recursive: true });
     const again = await backfill(root, { retention: 0 });
-    expect(again.checkpoint).toMatchObject({ objectsRead: 12, objectsLanded: 12 });
-    const dups = (again.assembly?.files ?? []).reduce((n, f) => n + f.duplicateSegments, 0);
-    expect(dups).toBe(12);
+    expect(again.checkpoint).toMatchObject({ objectsRead: 12, objectsLanded: 0, objectsAlreadyPresent: 12 });
+    const appended = (again.assembly?.files ?? []).reduce((n, f) => n + f.appendedSegments, 0);
+    expect(appended).toBe(0);
     await expectFiles(root, want);
     expectExact(await verify(root), lineCount(objects));
   });

@@ -69,8 +69,8 @@ describe('the bundled CloudWatch Logs Lambda handler', () => {
       1,
       1,
       // The redelivered unit's segment was assembled and deleted (retention 0) by the opportunistic
-      // pass, so it lands again — and the journal makes assembly skip it (checked below).
-      1,
+      // pass; its marker (ADR 0013) makes landing skip it, and nothing is added (checked below).
+      0,
       'DECODE_INVALID_BASE64',
     ]);
     // Powertools writes EMF documents and JSON logs to stdout.
