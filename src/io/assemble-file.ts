@@ -206,7 +206,7 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
     await writeJournal(stateDir, layout.tmp, journal);
     journalReleased = true;
     await step('released');
-    await pruneState(stateDir, await listState(stateDir), epoch - 1, epoch - CLAIMS_KEPT);
+    await pruneState(stateDir, await listState(stateDir), epoch - 1, epoch - CLAIMS_KEPT, journal.ino);
     return { ...report, status: 'assembled' };
   } finally {
     await lease.release(journalReleased);

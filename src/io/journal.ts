@@ -71,6 +71,8 @@ export type AnyJournal = Journal | JournalV1;
 
 const JOURNAL_RE = /^journal-(\d{12})\.json$/;
 const CLAIM_RE = /^claim-(\d{12})$/;
+/** A takeover copy in progress and its progress record (`copy-<source gen>-<source inode>.*`). */
+const COPY_RE = /^copy-(\d+)-(\d+)\.(part|progress)$/;
 export const BATCHES_DIR = 'batches';
 export const DONE_DIR = 'done';
 
@@ -90,6 +92,8 @@ export interface StateListing {
   readonly journalEpochs: readonly number[];
   readonly claimEpochs: readonly number[];
   readonly maxClaim: number;
+  /** Takeover copies (parts and progress records) and the inode each one copies from. */
+  readonly copies: readonly { readonly name: string; readonly sourceIno: number }[];
 }
 
 /** Lists the state folder: heads and claims only (markers and batch records are in subfolders). */
@@ -98,12 +102,15 @@ export async function listState(stateDir: string): Promise<StateListing> {
   try {
     names = await fs.readdir(stateDir);
   } catch (err) {
-    if (isGone(err)) return { journalEpochs: [], claimEpochs: [], maxClaim: 0 };
+    if (isGone(err)) return { journalEpochs: [], claimEpochs: [], maxClaim: 0, copies: [] };
     throw err;
   }
   const journalEpochs: number[] = [];
   const claimEpochs: number[] = [];
+  const copies: { name: string; sourceIno: number }[] = [];
   for (const n of names) {
+    const k = COPY_RE.exec(n);
+    if (k) copies.push({ name: n, sourceIno: Number(k[2]) });
     const j = JOURNAL_RE.exec(n);
     if (j) journalEpochs.push(Number(j[1]));
     const c = CLAIM_RE.exec(n);
@@ -115,6 +122,7 @@ export async function listState(stateDir: string): Promise<StateListing> {
     journalEpochs,
     claimEpochs,
     maxClaim: Math.max(claimEpochs[0] ?? 0, journalEpochs[0] ?? 0),
+    copies,
   };
 }
 
@@ -163,13 +171,20 @@ export async function writeJournal(stateDir: string, tmpDir: string, journal: Jo
  * Deletes heads older than `keepJournalsFrom` (never read again once a newer one is bound) and
  * claims older than `keepClaimsFrom`, so that the state folder's listing stays a few entries long.
  * A pruned claim number cannot be used again: `acquireLease` voids a claim below the highest.
+ * Also deletes takeover copies of an inode that is no longer the output file (`currentIno`): a copy
+ * abandoned when another takeover replaced its source can never be resumed or published (the
+ * re-check before publishing refuses it), so it would only hold its bytes for good.
  */
 export async function pruneState(
   stateDir: string,
   listing: StateListing,
   keepJournalsFrom: number,
   keepClaimsFrom: number,
+  currentIno: number,
 ): Promise<void> {
+  for (const c of listing.copies) {
+    if (c.sourceIno !== currentIno) await fs.unlink(join(stateDir, c.name)).catch(() => {});
+  }
   for (const epoch of listing.journalEpochs) {
     if (epoch < keepJournalsFrom) await fs.unlink(join(stateDir, journalName(epoch))).catch(() => {});
   }

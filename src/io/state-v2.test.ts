@@ -283,3 +283,22 @@ describe('batch markers (ADR 0013 §5)', () => {
     expect(await readMarker(stateDir, entry.name)).toMatchObject({ gen: 8, epoch: 8 });
   });
 });
+
+describe('takeover copies (ADR 0013 §7)', () => {
+  it('removes a copy whose source is no longer the output file, and keeps one of the current file', async () => {
+    const s = sinkAt(root);
+    await deliver(s, early);
+    await s.sink.assemble();
+    const stateDir = join(root, '.efsink/state', REL);
+    const ino = (await stat(join(root, REL))).ino;
+    // Abandoned: its source inode was replaced by another takeover (it can never be published).
+    await writeFile(join(stateDir, `copy-1-${ino + 1}.part`), 'x'.repeat(100));
+    await writeFile(join(stateDir, `copy-1-${ino + 1}.progress`), '{"copied":100}');
+    // Of the current file: whoever takes it over next resumes it.
+    await writeFile(join(stateDir, `copy-1-${ino}.part`), 'y'.repeat(10));
+    await deliver(s, late);
+    expect((await s.sink.assemble()).failed).toEqual([]);
+    expect((await readdir(stateDir)).filter((n) => n.startsWith('copy-'))).toEqual([`copy-1-${ino}.part`]);
+    expect(await readOutputs(root)).toEqual(await reference(early, late));
+  }, 60_000);
+});
