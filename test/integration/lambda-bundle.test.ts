@@ -80,6 +80,31 @@ describe('the bundled CloudWatch Logs Lambda handler', () => {
     expect(lineMultiset(await readOutputs(root))).toEqual(expectedMultiset(corpus));
   });
 
+  it('logs at EFSINK_LOG_LEVEL (info by default; warn drops the per-unit info lines, not the errors)', () => {
+    const corpus = buildCorpus({
+      streams: 1,
+      payloadsPerStream: 1,
+      eventsPerPayload: 2,
+      startMs: Date.UTC(2025, 0, 1),
+      stepMs: 10,
+    });
+    const events = [corpus[0]?.event, { awslogs: { data: '!!' } }];
+    const info = invoke(events, { EFSINK_ROOT: join(root, 'info') });
+    const warn = invoke(events, { EFSINK_ROOT: join(root, 'warn'), EFSINK_LOG_LEVEL: 'warn' });
+    // Powertools JSON log lines carry "level" (errors on stderr); EMF documents do not.
+    const levels = (r: { stdout: string; stderr: string }) =>
+      `${r.stdout}\n${r.stderr}`
+        .split('\n')
+        .filter((l) => l.includes('"level"'))
+        .map((l) => (JSON.parse(l) as { level: string }).level);
+    expect(levels(info)).toEqual(expect.arrayContaining(['INFO', 'ERROR']));
+    expect(levels(warn)).toEqual(['ERROR']);
+    const bad = invoke([], { EFSINK_ROOT: root, EFSINK_LOG_LEVEL: 'loud' });
+    expect(bad.stderr).toContain(
+      'EFSINK_LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent',
+    );
+  });
+
   it('fails at cold start with CONFIG_INVALID when the environment is wrong', () => {
     const r = invoke([], { EFSINK_ROOT: 'relative/path', EFSINK_LEASE_SECONDS: 'soon' });
     expect(r.status).not.toBe(0);

@@ -17,6 +17,17 @@ describe('gunzipCapped', () => {
     expect(gunzipCapped(gz, 1024).toString()).toBe('first\nsecond\n');
   });
 
+  it('inflates outputs larger than one chunk, whichever member is largest (the trailer sizes the first chunk)', () => {
+    const big = Buffer.alloc(300_000, 'access log line\n');
+    expect(gunzipCapped(gzipSync(big), 1 << 20)).toEqual(big);
+    const gz = Buffer.concat([gzipSync('first\n'), gzipSync(big), gzipSync('last\n')]);
+    expect(gunzipCapped(gz, 1 << 20)).toEqual(
+      Buffer.concat([Buffer.from('first\n'), big, Buffer.from('last\n')]),
+    );
+    const smallLast = Buffer.concat([gzipSync(big), gzipSync('x')]);
+    expect(gunzipCapped(smallLast, 1 << 20)).toEqual(Buffer.concat([big, Buffer.from('x')]));
+  });
+
   it('fails on a gzip bomb with DECODE_TOO_LARGE instead of inflating it', () => {
     const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(100_000);
