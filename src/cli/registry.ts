@@ -149,7 +149,7 @@ export const REPLAY_LAMBDA_FAILURES_KEYS = [
   'json',
 ] as const;
 export const REPLAY_FIREHOSE_BACKUP_KEYS = [...BACKFILL_S3_KEYS, 'deliveryStream'] as const;
-export const DEMO_KEYS = ['root', 'requests', 'seed'] as const;
+export const DEMO_KEYS = ['root', 'requests', 'seed', 'json'] as const;
 export const SIMULATE_KEYS = [
   'path',
   'root',
@@ -163,6 +163,7 @@ export const SIMULATE_KEYS = [
   'gzip',
   'proxy',
   'duplicateEvery',
+  'json',
 ] as const;
 
 export const COMMANDS: readonly CommandSpec[] = [

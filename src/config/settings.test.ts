@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../cli/registry.js';
@@ -33,6 +33,30 @@ describe(`the README configuration table is the schema (${SCHEMA})`, () => {
       missing.map(
         (row) => `README.md ## Configuration lacks or differs from this row; put it there:\n${row}`,
       ),
+    ).toEqual([]);
+  });
+
+  it('documents every EFSINK_* variable the sources read: a setting in the table, or a test hook named there', () => {
+    const variables = new Map<string, string>();
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+          for (const m of readFileSync(path, 'utf8').matchAll(/(?:'|env\.)(EFSINK_[A-Z0-9_]+)/g))
+            variables.set(m[1] as string, path.slice(join(README, '..').length + 1));
+      }
+    };
+    walk(join(README, '../src'));
+    const declared = new Set(specs.flatMap((s) => [s.env, s.envList]).filter((e) => e !== undefined));
+    expect(variables.size).toBeGreaterThan(20);
+    expect(
+      [...variables]
+        .filter(([v]) => !declared.has(v) && !section.includes(`\`${v}\``))
+        .map(
+          ([v, path]) =>
+            `${v} (read in ${path}): declare it in ${SCHEMA}, or name it in README.md ## Configuration`,
+        ),
     ).toEqual([]);
   });
 

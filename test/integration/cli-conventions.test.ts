@@ -56,6 +56,29 @@ describe('CLI conventions (spawned CLI)', () => {
     expect(unused.stderr).toMatch(/^CLI_USAGE: verify s3: Unknown option '--lease-seconds'/);
   });
 
+  it('prints the simulate report as one JSON line with --json', async () => {
+    const r = await runCli([
+      'simulate',
+      '--path',
+      'cloudwatch',
+      '--root',
+      join(work, 'sim'),
+      '--requests',
+      '20',
+      '--start',
+      '2025-08-06T14:00:00Z',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      path: 'cloudwatch',
+      requests: 20,
+      byteExact: true,
+      unexpected: [],
+    });
+  });
+
   it('prints ingest and assemble results as one JSON line with --json', async () => {
     const root = join(work, 'json');
     const file = join(work, 'event.json');

@@ -59,6 +59,22 @@ describe('efsink demo', () => {
     expect(again.stderr).toMatch(/^DEMO_ROOT_NOT_EMPTY: /);
   });
 
+  it('prints its report as one JSON line with --json', async () => {
+    const r = await runCli(['demo', '--requests', '40', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    const report = JSON.parse(r.stdout) as {
+      byteExact: boolean;
+      paths: { path: string; byteExact: boolean; differing: string[] }[];
+    };
+    expect(report.byteExact).toBe(true);
+    expect(report.paths.map((p) => [p.path, p.byteExact, p.differing])).toEqual([
+      ['cloudwatch', true, []],
+      ['firehose-http', true, []],
+      ['firehose-s3', true, []],
+    ]);
+  });
+
   it('removes its temporary root when no --root is given', async () => {
     const r = await runCli(['demo', '--requests', '60']);
     expect(r.code).toBe(0);

@@ -20,6 +20,7 @@ import { formatBytes, formatCount, renderTree } from '../../simulate/report.js';
 import { checkPath, type RunSimulationResult, runSimulation } from '../../simulate/run.js';
 import { cloudWatchLambda, s3SqsLambda, startLocalReceiver, startLocalS3 } from '../../simulate/targets.js';
 import type { CommandContext, DEMO_KEYS } from '../registry.js';
+import { discard } from './discard.js';
 
 const GROUP = '/aws/apigateway/efsink-demo';
 const ACCESS_KEY = 'efsink-demo-access-key';
@@ -37,8 +38,10 @@ interface PathRun {
 
 export async function demoCommand({
   settings,
-  out,
+  out: stdout,
 }: CommandContext<(typeof DEMO_KEYS)[number], 'requests' | 'seed'>): Promise<number> {
+  // With --json the report is one JSON line at the end, and nothing else goes to stdout.
+  const out = settings.json ? discard() : stdout;
   const { requests, seed } = settings;
   const keep = settings.root !== undefined;
   const root = settings.root ?? (await mkdtemp(join(tmpdir(), 'efsink-demo-')));
@@ -197,6 +200,33 @@ export async function demoCommand({
       );
     }
     out.write(`byte-exact: ${allExact ? 'yes' : 'no'}\n`);
+    if (settings.json)
+      stdout.write(
+        `${JSON.stringify({
+          ...(keep ? { root } : {}),
+          seconds: Number(seconds.toFixed(3)),
+          paths: runs.map((run, i) => {
+            const c = run.check as FileComparison;
+            const st = run.emitter.stats;
+            return {
+              path: run.path,
+              format: run.format.name,
+              requests: (run.result as RunSimulationResult).traffic.sent,
+              lines: st.lines,
+              bytes: st.bytes,
+              units: st.units,
+              redeliveries: st.redeliveries - (replayed[i] ?? 0),
+              replayedAfterAssembly: replayed[i] ?? 0,
+              files: c.files.length,
+              differing: c.files.filter((f) => !f.exact).map((f) => f.rel),
+              unexpected: c.unexpected,
+              byteExact: c.exact,
+            };
+          }),
+          assembly: { appendedFirst, appendedLater },
+          byteExact: allExact,
+        })}\n`,
+      );
     return allExact ? 0 : 1;
   } finally {
     await cleanup();

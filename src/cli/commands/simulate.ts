@@ -14,11 +14,14 @@ import { formatBytes } from '../../simulate/report.js';
 import { checkPath, runSimulation } from '../../simulate/run.js';
 import { cloudWatchLambda, s3SqsLambda, startLocalReceiver, startLocalS3 } from '../../simulate/targets.js';
 import type { CommandContext, SIMULATE_KEYS } from '../registry.js';
+import { discard } from './discard.js';
 
 export async function simulateCommand({
   settings,
-  out,
+  out: stdout,
 }: CommandContext<(typeof SIMULATE_KEYS)[number], 'path' | 'requests' | 'seed'>): Promise<number> {
+  // With --json the report is one JSON line at the end, and nothing else goes to stdout.
+  const out = settings.json ? discard() : stdout;
   const { path, requests, seed, duplicateEvery, root } = settings;
   const format = resolveFormat(settings.format, { trailingNewline: settings.trailingNewline });
   const logGroup = settings.logGroup ?? `/aws/apigateway/efsink-simulate/${path}`;
@@ -94,6 +97,23 @@ export async function simulateCommand({
       out.write(`  ${f.rel}  ${formatBytes(Math.max(0, f.actualBytes))}${f.exact ? '' : '  DIFFERS'}\n`);
     for (const u of check.unexpected) out.write(`  unexpected file: ${u}\n`);
     out.write(`byte-exact: ${check.exact ? 'yes' : 'no'}\n`);
+    if (settings.json)
+      stdout.write(
+        `${JSON.stringify({
+          path,
+          format: format.name,
+          requests: result.traffic.sent,
+          failedRequests: result.traffic.failed,
+          lines: s.lines,
+          bytes: s.bytes,
+          units: s.units,
+          redeliveries: s.redeliveries,
+          retries: s.retries,
+          files: check.files.map((f) => ({ file: f.rel, bytes: f.actualBytes, exact: f.exact })),
+          unexpected: check.unexpected,
+          byteExact: check.exact,
+        })}\n`,
+      );
     return check.exact ? 0 : 1;
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
