@@ -65,6 +65,7 @@ export const ERROR_CATALOGUE = {
   CONFIG_INVALID: usage('a setting is missing or out of range'),
   CONFIG_MEMORY_BOUND_EXCEEDED: usage("the receiver's concurrency and body limits do not fit its memory"),
   CLI_USAGE: usage('unknown command or flag, or a missing or malformed flag value'),
+  FS_SYMLINK_REFUSED: failed('a path under the root goes through a symlink; efsink never follows one', false),
   FS_: {
     meaning:
       'a system call failed with errno <name> (FS_ENOSPC, FS_EIO, FS_ESTALE; FS_ECONNREFUSED: the network)',

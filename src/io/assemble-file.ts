@@ -8,6 +8,16 @@ import {
 } from '../core/write/segment-file.js';
 import type { SegmentMeta } from '../core/write/segment-meta.js';
 import type { Logger } from '../observability/logger.js';
+import {
+  assertDir,
+  ensureDir,
+  openDir,
+  READ_NOFOLLOW,
+  refuseIfSymlink,
+  registerRoot,
+  UPDATE_NOFOLLOW,
+  WRITE_CREATE_NOFOLLOW,
+} from './confine.js';
 import { fsyncDir, publishFile, renameCreatingDir, tempName, writeAll } from './durable-file.js';
 import { IoErrorCode, isGone } from './errors.js';
 import { type FileHandle, fs } from './fs-port.js';
@@ -98,6 +108,7 @@ type Report = {
  */
 export async function assembleFile(opts: AssembleOptions, relPath: string): Promise<FileReport> {
   const { layout, log } = opts;
+  registerRoot(layout.root, layout.segments);
   const step = opts.onStep ?? (() => {});
   const segDir = join(layout.segments, relPath);
   const stateDir = join(layout.state, relPath);
@@ -115,9 +126,9 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
   const names = await listSegments(segDir);
   if (names.length === 0) return { ...report, status: 'idle' };
 
-  await fs.mkdir(join(stateDir, DONE_DIR), { recursive: true });
-  await fs.mkdir(join(stateDir, BATCHES_DIR), { recursive: true });
-  await fs.mkdir(layout.tmp, { recursive: true });
+  await ensureDir(join(stateDir, DONE_DIR));
+  await ensureDir(join(stateDir, BATCHES_DIR));
+  await ensureDir(layout.tmp);
   const acquired = await acquireLease(stateDir, layout.tmp, opts, async (epoch) => {
     return (await readJournal(stateDir, epoch))?.released === true;
   });
@@ -174,9 +185,11 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
     }
     await step('journal-opened');
     // Markers other clients created must not hide behind a cached "no such file" (ADR 0006).
-    await (await fs.open(join(stateDir, DONE_DIR), 'r')).close();
+    await (await openDir(join(stateDir, DONE_DIR))).close();
 
-    const fh = await fs.open(outPath, 'r+');
+    const fh = await fs.open(outPath, UPDATE_NOFOLLOW).catch((err: unknown) => {
+      throw refuseIfSymlink(err, outPath);
+    });
     try {
       const st = await fh.stat();
       if (st.ino !== journal.ino) {
@@ -288,10 +301,10 @@ async function loadSegment(ctx: PassContext, head: Journal, name: string): Promi
   if (await isAssembled(ctx.stateDir, head, name)) return { kind: 'duplicate', name };
   let file: Buffer;
   try {
-    file = await fs.readFile(join(ctx.segDir, name));
+    file = await fs.readFile(join(ctx.segDir, name), { flag: READ_NOFOLLOW });
   } catch (err) {
     if (isGone(err)) return { kind: 'gone', name }; // retired by a pass whose claim preceded ours
-    throw err;
+    throw refuseIfSymlink(err, join(ctx.segDir, name));
   }
   let header: SegmentHeader;
   try {
@@ -422,6 +435,7 @@ async function retire(ctx: PassContext, names: readonly string[]): Promise<void>
 export async function pruneRetired(layout: RootLayout, now: number, retentionMs: number): Promise<number> {
   let buckets: string[];
   try {
+    await assertDir(layout.retired); // readdir and rm follow symlinks (ADR 0014)
     buckets = await fs.readdir(layout.retired);
   } catch (err) {
     if (isGone(err)) return 0;
@@ -564,22 +578,31 @@ async function copyPrefix(
   const checkpoint = opts.copyCheckpointBytes ?? COPY_CHECKPOINT_BYTES;
   let copied = 0;
   try {
-    const recorded = JSON.parse(await fs.readFile(progress, 'utf8')) as { copied?: unknown };
+    const recorded = JSON.parse(await fs.readFile(progress, { encoding: 'utf8', flag: READ_NOFOLLOW })) as {
+      copied?: unknown;
+    };
     if (typeof recorded.copied === 'number' && recorded.copied <= base.committedLength)
       copied = recorded.copied;
   } catch {}
-  const src = await fs.open(outPath, 'r');
+  const src = await fs.open(outPath, READ_NOFOLLOW).catch((err: unknown) => {
+    throw refuseIfSymlink(err, outPath);
+  });
   try {
     const st = await src.stat();
     if (st.ino !== sourceIno) {
       throw new EfsinkError(IoErrorCode.fenced, `${outPath} was replaced while this pass began its copy`);
     }
     if (st.size < base.committedLength) throw outputShorter(outPath, st.size, base.committedLength);
-    const dst = await fs.open(part, copied > 0 ? 'r+' : 'w+', 0o644).catch(async (err) => {
-      if (!isGone(err)) throw err;
-      copied = 0; // the progress file outlived its part (removed by hand): start over
-      return fs.open(part, 'w+', 0o644);
-    });
+    const dst = await fs
+      .open(part, copied > 0 ? UPDATE_NOFOLLOW : WRITE_CREATE_NOFOLLOW, 0o644)
+      .catch(async (err) => {
+        if (!isGone(err)) throw refuseIfSymlink(err, part);
+        copied = 0; // the progress file outlived its part (removed by hand): start over
+        return fs.open(part, WRITE_CREATE_NOFOLLOW, 0o644);
+      })
+      .catch((err: unknown) => {
+        throw refuseIfSymlink(err, part);
+      });
     try {
       if (copied > 0)
         opts.log.warn({ part, copied, of: base.committedLength }, 'resuming an interrupted takeover copy');
@@ -621,7 +644,9 @@ function outputShorter(outPath: string, size: number, committed: number): Efsink
 
 /** The size of `path`, which must be inode `ino` (else ASSEMBLE_FENCED), read through an open handle. */
 async function sizeOf(path: string, ino: number): Promise<number> {
-  const fh = await fs.open(path, 'r');
+  const fh = await fs.open(path, READ_NOFOLLOW).catch((err: unknown) => {
+    throw refuseIfSymlink(err, path);
+  });
   try {
     const st = await fh.stat();
     if (st.ino !== ino) {
@@ -666,10 +691,10 @@ async function assertNothingCommitted(stateDir: string, listing: StateListing): 
 export async function readSegmentHeader(segDir: string, name: string): Promise<SegmentHeader | undefined> {
   let fh: FileHandle;
   try {
-    fh = await fs.open(join(segDir, name), 'r');
+    fh = await fs.open(join(segDir, name), READ_NOFOLLOW);
   } catch (err) {
     if (isGone(err)) return undefined;
-    throw err;
+    throw refuseIfSymlink(err, join(segDir, name));
   }
   try {
     const { size } = await fh.stat();
@@ -691,6 +716,7 @@ async function quarantine(layout: RootLayout, segDir: string, name: string): Pro
 
 export async function listSegments(segDir: string): Promise<string[]> {
   try {
+    await assertDir(segDir); // readdir follows symlinks (ADR 0014)
     return (await fs.readdir(segDir)).filter((n) => n.endsWith(SEGMENT_SUFFIX)).sort();
   } catch (err) {
     if (isGone(err)) return [];
@@ -712,8 +738,10 @@ export async function listSegments(segDir: string): Promise<string[]> {
  */
 export async function inodeOf(path: string): Promise<number | undefined> {
   try {
-    await (await fs.open(dirname(path), 'r')).close();
-    const fh = await fs.open(path, 'r');
+    await (await openDir(dirname(path))).close(); // also refuses a symlink in any part (ADR 0014)
+    const fh = await fs.open(path, READ_NOFOLLOW).catch((err: unknown) => {
+      throw refuseIfSymlink(err, path);
+    });
     try {
       return (await fh.stat()).ino;
     } finally {

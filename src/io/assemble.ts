@@ -4,6 +4,7 @@ import { isEfsinkError } from '../core/errors.js';
 import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
 import { SegmentErrorCode } from '../core/write/segment-file.js';
 import { type AssembleOptions, assembleFile, type FileReport, pruneRetired } from './assemble-file.js';
+import { assertDir, registerRoot } from './confine.js';
 import { pendingSegments } from './coverage.js';
 import { isGone } from './errors.js';
 import { fs } from './fs-port.js';
@@ -37,6 +38,11 @@ export interface PassOptions {
  * a time. A failure on one file is reported and does not stop the others.
  */
 export async function assemblePass(opts: AssembleOptions, pass: PassOptions = {}): Promise<AssembleReport> {
+  registerRoot(opts.layout.root, opts.layout.segments);
+  // The walks below (listing, temp sweep, pruning) must not go through a symlink (ADR 0014).
+  await assertDir(opts.layout.segments).catch((err: unknown) => {
+    if (!isGone(err)) throw err;
+  });
   const relPaths = await findOutputsWithSegments(opts.layout.segments);
   const outcomes = await mapBounded(relPaths, pass.concurrency ?? 1, async (relPath) => {
     try {
@@ -101,6 +107,7 @@ export async function findOutputsWithSegments(segmentsRoot: string): Promise<str
 async function sweepTemp(tmpDir: string, now: number): Promise<number> {
   let names: string[];
   try {
+    await assertDir(tmpDir);
     names = await fs.readdir(tmpDir);
   } catch {
     return 0;

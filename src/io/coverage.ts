@@ -3,6 +3,7 @@ import { isEfsinkError } from '../core/errors.js';
 import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
 import type { SegmentMeta } from '../core/write/segment-meta.js';
 import { inodeOf, listSegments, readSegmentHeader, SEGMENT_CONCURRENCY } from './assemble-file.js';
+import { registerRoot } from './confine.js';
 import {
   type AnyJournal,
   currentJournal,
@@ -28,6 +29,7 @@ export async function readCoverage(
 ): Promise<{ metas: SegmentMeta[]; unknownSegments: number }> {
   const metas: SegmentMeta[] = [];
   let unknownSegments = 0;
+  registerRoot(layout.root, layout.segments);
   const stateDir = join(layout.state, relPath);
   const journal = await journalOf(layout, relPath);
   const seen = new Set<string>();
@@ -72,6 +74,7 @@ export async function pendingSegments(layout: RootLayout, relPath: string): Prom
 }
 
 async function journalOf(layout: RootLayout, relPath: string): Promise<AnyJournal | undefined> {
+  registerRoot(layout.root, layout.segments); // every reader here is confined (ADR 0014)
   const stateDir = join(layout.state, relPath);
   return currentJournal(stateDir, await inodeOf(join(layout.root, relPath)), await listState(stateDir));
 }
@@ -110,6 +113,7 @@ export async function isSegmentAssembled(
   relPath: string,
   name: string,
 ): Promise<boolean> {
+  registerRoot(layout.root, layout.segments);
   const stateDir = join(layout.state, relPath);
   const record = await readMarker(stateDir, name);
   if (record === undefined) return false;

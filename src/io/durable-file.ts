@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { assertDir, ensureDir, openDir } from './confine.js';
 import { isGone } from './errors.js';
 import { type FileHandle, fs } from './fs-port.js';
 
@@ -21,7 +22,7 @@ export async function writeAll(fh: FileHandle, bytes: Uint8Array, position: numb
 
 /** fsync a directory so that a rename or create in it survives a crash (fsync(2), "directory"). */
 export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.open(dir, 'r');
+  const fh = await openDir(dir); // refuses a symlink under the root (ADR 0014)
   try {
     await fh.sync();
   } finally {
@@ -59,12 +60,17 @@ export async function writeTemp(
 }
 
 /** Opens `path`, creating its directory first when it does not exist yet. */
-export async function openCreating(path: string, flags: string, dir = dirname(path)): Promise<FileHandle> {
+export async function openCreating(
+  path: string,
+  flags: string | number,
+  dir = dirname(path),
+): Promise<FileHandle> {
   try {
+    await assertDir(dir);
     return await fs.open(path, flags, 0o644);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await fs.mkdir(dir, { recursive: true });
+    await ensureDir(dir);
     return await fs.open(path, flags, 0o644);
   }
 }
@@ -87,6 +93,7 @@ export async function publishFile(tmpDir: string, target: string, bytes: Uint8Ar
 export async function renameCreatingDir(from: string, to: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
+      await assertDir(dirname(to)); // rename follows symlinks in the directory components
       await fs.rename(from, to);
       return;
     } catch (err) {
@@ -94,7 +101,7 @@ export async function renameCreatingDir(from: string, to: string): Promise<void>
         await fs.unlink(from).catch(() => {});
         throw err;
       }
-      await fs.mkdir(dirname(to), { recursive: true });
+      await ensureDir(dirname(to));
     }
   }
 }
@@ -106,6 +113,7 @@ export async function renameCreatingDir(from: string, to: string): Promise<void>
 export async function createExclusive(tmpDir: string, target: string, bytes: Uint8Array): Promise<boolean> {
   const tmp = await writeTemp(tmpDir, basename(target), bytes);
   try {
+    await assertDir(dirname(target));
     await fs.link(tmp.path, target);
     return true;
   } catch (err) {

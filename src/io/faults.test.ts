@@ -11,6 +11,7 @@ import type { UnitPlan } from '../core/write/plan-segments.js';
 import { encodeSegmentHeader } from '../core/write/segment-file.js';
 import { silentLogger } from '../observability/logger.js';
 import { inodeOf } from './assemble-file.js';
+import { forgetVerifiedDirs } from './confine.js';
 import { currentJournal, listState } from './journal.js';
 import { createSink, type Sink } from './sink.js';
 
@@ -63,6 +64,9 @@ function planOf(config: SinkConfig, d: Delivery): UnitPlan {
 }
 
 async function fresh(root: string): Promise<void> {
+  // Confinement caches the directories it verified (per process): forget them, so that every run
+  // makes the same calls in the same order and fault point N is the same call in each (ADR 0014).
+  forgetVerifiedDirs();
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
 }

@@ -9,6 +9,8 @@ import {
   open,
   readdir,
   readFile,
+  readlink,
+  realpath,
   rename,
   rm,
   rmdir,
@@ -40,6 +42,8 @@ export type FsPort = Pick<
   | 'open'
   | 'readdir'
   | 'readFile'
+  | 'readlink'
+  | 'realpath'
   | 'rename'
   | 'rm'
   | 'rmdir'
@@ -87,6 +91,8 @@ function realPort(): FsPort {
     open: withNamedErrors(open),
     readdir: withNamedErrors(readdir),
     readFile: withNamedErrors(readFile),
+    readlink: withNamedErrors(readlink),
+    realpath: withNamedErrors(realpath),
     rename: withNamedErrors(rename),
     rm: withNamedErrors(rm),
     rmdir: withNamedErrors(rmdir),

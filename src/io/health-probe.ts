@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { registerRoot, WRITE_CREATE_NOFOLLOW } from './confine.js';
 import { openCreating, writeAll } from './durable-file.js';
 import { fs } from './fs-port.js';
 import type { RootLayout } from './layout.js';
@@ -22,8 +23,9 @@ export function healthProbePath(layout: RootLayout): string {
  * requests pile up behind it. Goes through the fs port, so tests can make it fail or hang.
  */
 export async function probeWriteFsync(layout: RootLayout, nowMs: number): Promise<void> {
+  registerRoot(layout.root, layout.segments); // the probe writes under the root: no symlinks (ADR 0014)
   const path = healthProbePath(layout);
-  const fh = await openCreating(path, 'w');
+  const fh = await openCreating(path, WRITE_CREATE_NOFOLLOW);
   try {
     await writeAll(fh, Buffer.from(`${nowMs}\n`), 0);
     await fh.sync();

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { EfsinkError } from '../core/errors.js';
 import type { SegmentMeta } from '../core/write/segment-meta.js';
+import { assertDir, READ_NOFOLLOW, refuseIfSymlink } from './confine.js';
 import { fsyncDir, publishFile, tempName, writeTemp } from './durable-file.js';
 import { IoErrorCode, isGone } from './errors.js';
 import { type FileHandle, fs } from './fs-port.js';
@@ -100,6 +101,7 @@ export interface StateListing {
 export async function listState(stateDir: string): Promise<StateListing> {
   let names: string[];
   try {
+    await assertDir(stateDir); // readdir follows symlinks (ADR 0014)
     names = await fs.readdir(stateDir);
   } catch (err) {
     if (isGone(err)) return { journalEpochs: [], claimEpochs: [], maxClaim: 0, copies: [] };
@@ -130,10 +132,10 @@ export async function readJournal(stateDir: string, epoch: number): Promise<AnyJ
   const path = join(stateDir, journalName(epoch));
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(path);
+    bytes = await fs.readFile(path, { flag: READ_NOFOLLOW });
   } catch (err) {
     if (isGone(err)) return undefined;
-    throw err;
+    throw refuseIfSymlink(err, path);
   }
   try {
     const j = JSON.parse(bytes.toString('utf8')) as AnyJournal;
@@ -215,6 +217,9 @@ export async function writeBatch(
 ): Promise<void> {
   const doneDir = join(stateDir, DONE_DIR);
   const batchesDir = join(stateDir, BATCHES_DIR);
+  // link and rename follow symlinks in the directory components (ADR 0014); checked once per process.
+  await assertDir(doneDir);
+  await assertDir(batchesDir);
   const tmp = await writeTemp(tmpDir, 'batch', Buffer.from(JSON.stringify(record)));
   try {
     await mapBounded(record.entries, concurrency, async (e) => {
@@ -254,11 +259,14 @@ export async function writeBatch(
  */
 export async function readMarker(stateDir: string, name: string): Promise<BatchRecord | undefined> {
   let fh: FileHandle;
+  const path = join(stateDir, DONE_DIR, name);
   try {
-    fh = await fs.open(join(stateDir, DONE_DIR, name), 'r');
+    // A marker says "already in the file": one read through a planted symlink could drop a unit.
+    await assertDir(join(stateDir, DONE_DIR));
+    fh = await fs.open(path, READ_NOFOLLOW);
   } catch (err) {
     if (isGone(err)) return undefined;
-    throw err;
+    throw refuseIfSymlink(err, path);
   }
   try {
     return parseBatch(await fh.readFile());
@@ -278,6 +286,7 @@ export async function isAssembled(stateDir: string, head: Journal, name: string)
 export async function* readBatches(stateDir: string): AsyncGenerator<BatchRecord> {
   let names: string[];
   try {
+    await assertDir(join(stateDir, BATCHES_DIR));
     names = (await fs.readdir(join(stateDir, BATCHES_DIR))).filter((n) => n.endsWith('.json')).sort();
   } catch (err) {
     if (isGone(err)) return;
@@ -286,10 +295,10 @@ export async function* readBatches(stateDir: string): AsyncGenerator<BatchRecord
   for (const n of names) {
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(join(stateDir, BATCHES_DIR, n));
+      bytes = await fs.readFile(join(stateDir, BATCHES_DIR, n), { flag: READ_NOFOLLOW });
     } catch (err) {
       if (isGone(err)) continue;
-      throw err;
+      throw refuseIfSymlink(err, join(stateDir, BATCHES_DIR, n));
     }
     const record = parseBatch(bytes);
     if (record !== undefined) yield record;

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
-import type { UnitPlan } from '../core/write/plan-segments.js';
+import type { SegmentPlan, UnitPlan } from '../core/write/plan-segments.js';
 import { encodeSegmentHeader } from '../core/write/segment-file.js';
+import { openDirCreating, registerRoot, stillAt, symlinkRefused } from './confine.js';
 import { isSegmentAssembled } from './coverage.js';
 import { fsyncDir, renameCreatingDir, writeTemp } from './durable-file.js';
 import { isGone } from './errors.js';
@@ -33,40 +34,68 @@ export async function landUnit(layout: RootLayout, plan: UnitPlan): Promise<Land
 }
 
 async function landSegments(layout: RootLayout, plan: UnitPlan): Promise<LandResult> {
+  registerRoot(layout.root, layout.segments);
   let landed = 0;
   let alreadyPresent = 0;
   let bytes = 0;
   for (const seg of plan.segments) {
-    const target = join(layout.segments, seg.relPath, seg.name);
+    if (await landSegment(layout, seg)) {
+      landed++;
+      bytes += seg.bytes.length;
+    } else alreadyPresent++;
+  }
+  return { landed, alreadyPresent, bytes };
+}
+
+/**
+ * Lands one segment; false when it was already there. The segment's directory is opened first
+ * (O_DIRECTORY|O_NOFOLLOW, its resolved path checked: no symlink in any component, ADR 0014) and the
+ * same descriptor is fsynced after the rename, so the check costs no extra NFS call.
+ */
+async function landSegment(layout: RootLayout, seg: SegmentPlan): Promise<boolean> {
+  const target = join(layout.segments, seg.relPath, seg.name);
+  const dir = dirname(target);
+  const dirFh = await openDirCreating(dir);
+  try {
     if (await exists(target)) {
       // A redelivery: the segment is there, but the rename that made it may not be durable yet (its
       // writer may have crashed, or failed, between rename and the directory fsync; on a local disk
       // the entry can still be lost). fsync(2): "Calling fsync() does not necessarily ensure that the
       // entry in the directory containing the file has also reached disk" — so fsync the directory
       // before acknowledging (issue 11 item 7).
-      await fsyncDir(dirname(target));
-      alreadyPresent++;
-      continue;
+      await dirFh.sync();
+      return false;
     }
     // Assembled already (ADR 0013: assembled segments leave the pending folder at once): its bytes
     // are committed and durable in the output file, so the redelivery is acknowledged as it is.
-    if (await isSegmentAssembled(layout, seg.relPath, seg.name)) {
-      alreadyPresent++;
-      continue;
-    }
+    if (await isSegmentAssembled(layout, seg.relPath, seg.name)) return false;
     const header = encodeSegmentHeader(seg.bytes.length, seg.meta);
     const tmp = await writeTemp(layout.tmp, seg.name, [header, seg.bytes]);
-    await renameCreatingDir(tmp.path, target);
-    await fsyncDir(dirname(target));
-    landed++;
-    bytes += seg.bytes.length;
+    try {
+      await fs.rename(tmp.path, target);
+    } catch (err) {
+      if (!isGone(err)) {
+        await fs.unlink(tmp.path).catch(() => {});
+        throw err;
+      }
+      // The directory was pruned by an assembler since it was opened: create it again.
+      await renameCreatingDir(tmp.path, target);
+      await fsyncDir(dir);
+      return true;
+    }
+    // Pruned and re-created between open and rename: the descriptor is the old directory.
+    if (await stillAt(dirFh, dir)) await dirFh.sync();
+    else await fsyncDir(dir);
+    return true;
+  } finally {
+    await dirFh.close();
   }
-  return { landed, alreadyPresent, bytes };
 }
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await fs.stat(path);
+    // lstat: a symlink planted where a segment belongs is refused, not followed.
+    if ((await fs.lstat(path)).isSymbolicLink()) throw symlinkRefused(path, 'a symlink');
     return true;
   } catch (err) {
     if (isGone(err)) return false;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EfsinkError } from '../core/errors.js';
+import { openDir, READ_NOFOLLOW, refuseIfSymlink } from './confine.js';
 import { createExclusive, publishFile } from './durable-file.js';
 import { IoErrorCode, isGone } from './errors.js';
 import { fs } from './fs-port.js';
@@ -184,10 +185,10 @@ export async function readClaim(stateDir: string, epoch: number): Promise<LeaseR
 async function readRecord(path: string): Promise<LeaseRecord | undefined> {
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(path);
+    bytes = await fs.readFile(path, { flag: READ_NOFOLLOW });
   } catch (err) {
     if (isGone(err)) return undefined;
-    throw err;
+    throw refuseIfSymlink(err, path);
   }
   if (bytes.length === 0) return undefined;
   return parseLease(bytes);
@@ -198,13 +199,14 @@ async function readRecord(path: string): Promise<LeaseRecord | undefined> {
  * drops a cached "no such file" for it (ADR 0006).
  */
 async function claimExists(stateDir: string, epoch: number): Promise<boolean> {
-  await (await fs.open(stateDir, 'r')).close();
+  await (await openDir(stateDir)).close(); // also refuses a symlink in any part (ADR 0014)
+  const path = join(stateDir, claimName(epoch));
   try {
-    await (await fs.open(join(stateDir, claimName(epoch)), 'r')).close();
+    await (await fs.open(path, READ_NOFOLLOW)).close();
     return true;
   } catch (err) {
     if (isGone(err)) return false;
-    throw err;
+    throw refuseIfSymlink(err, path);
   }
 }
 

@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { forgetVerifiedDirs } from '../io/confine.js';
 import { type RootLayout, rootLayout } from '../io/layout.js';
 import { DEFAULT_PIN_MAX_AGE_MS, hourFolder, type PinSweep, requestPins } from './request-pins.js';
 
@@ -140,4 +141,21 @@ describe('requestPins', { timeout: 60_000 }, () => {
     });
     expect(await exists(young)).toBe(false);
   });
+
+  // Issue 11 item 5: the pins live under the root, so a planted symlink must not redirect them.
+  for (const planted of ['firehose-requests', 'firehose-request-hours']) {
+    it(`refuses a symlink planted as .efsink/${planted} and writes nothing where it points`, async () => {
+      const elsewhere = await mkdtemp(join(tmpdir(), 'efsink-pins-elsewhere-'));
+      try {
+        forgetVerifiedDirs(); // an earlier test in this process verified the same-named folders
+        await mkdir(layout.internal, { recursive: true });
+        await symlink(elsewhere, join(layout.internal, planted));
+        const pins = requestPins(layout, { now: at });
+        await expect(pins.pin(id(1), 111)).rejects.toMatchObject({ code: 'FS_SYMLINK_REFUSED' });
+        expect(await readdir(elsewhere, { recursive: true })).toEqual([]);
+      } finally {
+        await rm(elsewhere, { recursive: true, force: true });
+      }
+    });
+  }
 });

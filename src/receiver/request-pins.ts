@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import type { Dir } from 'node:fs';
-import { link, lstat, mkdir, opendir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants, type Dir } from 'node:fs';
+import { link, lstat, opendir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import {
+  assertDir,
+  ensureDir,
+  O_NOFOLLOW,
+  READ_NOFOLLOW,
+  refuseIfSymlink,
+  registerRoot,
+} from '../io/confine.js';
 import { fsyncDir, writeTemp } from '../io/durable-file.js';
 import { isGone } from '../io/errors.js';
 import type { RootLayout } from '../io/layout.js';
@@ -68,6 +76,8 @@ export interface RequestPinsOptions {
 }
 
 export function requestPins(layout: RootLayout, opts: RequestPinsOptions = {}): RequestPins {
+  // Pins live under the root: no component may be a symlink (ADR 0014), as for segments.
+  registerRoot(layout.root, layout.segments);
   const dir = join(layout.internal, 'firehose-requests');
   const hoursDir = join(layout.internal, 'firehose-request-hours');
   const now = opts.now ?? Date.now;
@@ -77,7 +87,10 @@ export function requestPins(layout: RootLayout, opts: RequestPinsOptions = {}): 
 
   const read = async (path: string): Promise<number | undefined> => {
     try {
-      const text = await readFile(path, 'utf8');
+      await assertDir(dirname(path));
+      const text = await readFile(path, { encoding: 'utf8', flag: READ_NOFOLLOW }).catch((err: unknown) => {
+        throw refuseIfSymlink(err, path);
+      });
       return /^\d{1,16}$/.test(text) ? Number(text) : undefined;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -137,7 +150,7 @@ export function requestPins(layout: RootLayout, opts: RequestPinsOptions = {}): 
         // Every pin in the folder was made before the hour's end: all are older than maxAgeMs.
         if (nowMs - (hourStartMs(hour) + HOUR_MS) <= maxAgeMs) break; // sorted: the rest are younger
         const hourDir = join(hoursDir, hour);
-        const walk = await opendir(hourDir).catch(gone);
+        const walk = await openWalk(hourDir);
         if (walk === undefined) continue;
         let drained = false;
         try {
@@ -185,7 +198,7 @@ export function requestPins(layout: RootLayout, opts: RequestPinsOptions = {}): 
       legacy = { done: true };
       return result;
     }
-    legacy.walk ??= await opendir(dir).catch(gone);
+    legacy.walk ??= await openWalk(dir);
     const walk = legacy.walk;
     if (walk !== undefined) {
       let ended = false;
@@ -214,8 +227,10 @@ export function requestPins(layout: RootLayout, opts: RequestPinsOptions = {}): 
       if (!ended) return result; // out of budget: the next sweep carries on from here
       await walk.close().catch(() => {});
     }
-    await mkdir(hoursDir, { recursive: true });
-    await writeFile(join(hoursDir, LEGACY_DONE), '');
+    await ensureDir(hoursDir);
+    await writeFile(join(hoursDir, LEGACY_DONE), '', {
+      flag: constants.O_WRONLY | constants.O_CREAT | O_NOFOLLOW,
+    });
     await fsyncDir(hoursDir);
     legacy = { done: true };
     return result;
@@ -231,18 +246,30 @@ function hourStartMs(folder: string): number {
   return Date.parse(`${folder}:00:00Z`);
 }
 
+/** link(2) does not follow a symlink as its last component; the folder is checked (cached per process). */
 async function linkCreatingDir(from: string, to: string): Promise<void> {
   try {
+    await assertDir(dirname(to));
     await link(from, to);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(dirname(to), { recursive: true });
+    await ensureDir(dirname(to));
     await link(from, to);
   }
 }
 
+/** opendir follows symlinks: the folder is checked first (ADR 0014); undefined when it is gone. */
+async function openWalk(dir: string): Promise<Dir | undefined> {
+  try {
+    await assertDir(dir);
+    return await opendir(dir);
+  } catch (err) {
+    return gone(err);
+  }
+}
+
 async function namesIn(dir: string): Promise<string[]> {
-  const walk = await opendir(dir).catch(gone);
+  const walk = await openWalk(dir);
   if (walk === undefined) return [];
   const names: string[] = [];
   for await (const e of walk) names.push(e.name);

@@ -12,7 +12,7 @@ describe('expectedFiles', () => {
     const files = expectedFiles([
       {
         path: 'cloudwatch',
-        logGroup: '/g',
+        logGroup: 'g',
         entries: [
           { bytes: b('late-1'), routeMs: H8 + 500 },
           { bytes: b('h9'), routeMs: H9 },
@@ -20,7 +20,7 @@ describe('expectedFiles', () => {
       },
       {
         path: 'cloudwatch',
-        logGroup: '/g',
+        logGroup: 'g',
         entries: [
           { bytes: b('early-1'), routeMs: H8 },
           { bytes: b('early-2\n'), routeMs: H8 + 900 },
@@ -39,6 +39,8 @@ describe('expectedFiles', () => {
 
   it('refuses log group names that would need encoding', () => {
     expect(() => expectedRelPath('/a/.hidden', H8)).toThrow(RangeError);
+    expect(() => expectedRelPath('/g', H8)).toThrow(RangeError); // one directory, `%2Fg` (ADR 0014)
+    expect(() => expectedRelPath('g/prod', H8)).toThrow(RangeError);
   });
 
   it('compareFiles: a flipped byte, a missing file and an extra file all fail', () => {

@@ -29,7 +29,20 @@ const SAFE_LOG_GROUP = /^\/?[A-Za-z0-9_-][A-Za-z0-9_./-]*$/;
 
 /** `/aws/apigateway/x` at 2026-11-22T08:59 → `aws/apigateway/x/2026/11/22/08.log`. */
 export function expectedRelPath(logGroup: string, routeMs: number): string {
-  if (!SAFE_LOG_GROUP.test(logGroup) || logGroup.includes('//') || logGroup.includes('/.')) {
+  // The everyday shapes of ADR 0014, which become directories as they are: `/a/b…`, `a`,
+  // `API-Gateway-Execution-Logs_…/b…`; no part that could be taken for a file name.
+  const parts = logGroup.replace(/^\//, '').split('/');
+  const execution = parts[0]?.startsWith('API-Gateway-Execution-Logs_') ?? false;
+  const everyday = logGroup.startsWith('/')
+    ? parts.length >= 2 && !execution
+    : parts.length === 1 || execution;
+  if (
+    !SAFE_LOG_GROUP.test(logGroup) ||
+    logGroup.includes('//') ||
+    logGroup.includes('/.') ||
+    !everyday ||
+    parts.some((p) => /^\d{2}\.log$/.test(p))
+  ) {
     throw new RangeError(`log group ${JSON.stringify(logGroup)} needs encoding; use a plain name`);
   }
   const d = new Date(routeMs);
