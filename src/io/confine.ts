@@ -62,7 +62,8 @@ function isVolatile(r: Root, dir: string): boolean {
 async function realRoot(r: Root): Promise<string> {
   // Cached once resolved; a failed realpath (ESTALE, EIO: found by the fault sweep) is not cached,
   // or one transient error would refuse every later call of the process.
-  const real = (r.real ??= fs.realpath(r.root));
+  r.real ??= fs.realpath(r.root);
+  const real = r.real;
   try {
     return await real;
   } catch (err) {
