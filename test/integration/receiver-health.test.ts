@@ -137,7 +137,10 @@ describe('/healthz', () => {
   });
 
   it('answers 503 RECEIVER_PROBE_TIMEOUT while the probe hangs, never starts a second probe meanwhile, and 200 once the file system answers', async () => {
-    const { url } = await start({ healthProbeTimeoutSeconds: 0.05 });
+    // 1 s, not less: a real write + fsync on this shared 2-core machine took over 50 ms under load,
+    // which made the healthy baseline below answer 503. The hang below never ends by itself, so the
+    // timeout's length only changes how soon the 503 comes.
+    const { url } = await start({ healthProbeTimeoutSeconds: 1 });
     expect((await health(url)).status).toBe(200);
     // From now on, opening the probe file hangs until `release` (an EFS mount that stopped answering).
     let release!: () => void;
