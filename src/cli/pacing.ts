@@ -1,7 +1,8 @@
-import type { Progress } from '../backfill/progress.js';
+import { createProgress, type Progress } from '../backfill/progress.js';
 import { systemClock, tokenBucket } from '../backfill/rate-limiter.js';
 import { DEFAULT_RETRY } from '../backfill/retry.js';
 import type { Settings } from '../config/settings.js';
+import { EfsinkError } from '../core/errors.js';
 
 /**
  * --rate, --max-attempts and --retry-base-ms as the pacing both sources use. Each retry is logged
@@ -44,4 +45,34 @@ export function withRetries(progress: Progress, retries: { count: number }): Pro
           : `${summary}; ${retries.count} source request(s) retried`,
       ),
   };
+}
+
+/** The progress line on stderr of a backfill or verify run, counting `unit`, with its retries. */
+export function progressOf(
+  label: string,
+  settings: { readonly progressIntervalMs?: number | undefined },
+  retries: { count: number },
+  unit?: string,
+): Progress {
+  return withRetries(
+    createProgress(process.stderr, label, {
+      ...(unit !== undefined ? { unit } : {}),
+      ...(settings.progressIntervalMs !== undefined ? { intervalMs: settings.progressIntervalMs } : {}),
+    }),
+    retries,
+  );
+}
+
+/** `--start` and `--end` of a CloudWatch backfill or verify: end is exclusive, so it must be later. */
+export function timeRangeOf(settings: { readonly start: number; readonly end: number }): {
+  startMs: number;
+  endMs: number;
+} {
+  const { start: startMs, end: endMs } = settings;
+  if (endMs <= startMs)
+    throw new EfsinkError(
+      'CLI_USAGE',
+      `--end must be after --start (end is exclusive), got ${new Date(startMs).toISOString()} .. ${new Date(endMs).toISOString()}`,
+    );
+  return { startMs, endMs };
 }

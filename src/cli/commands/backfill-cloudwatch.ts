@@ -1,10 +1,9 @@
 import { backfillCloudWatch } from '../../backfill/backfill-cloudwatch.js';
 import { createLogsClient } from '../../backfill/cloudwatch-source.js';
-import { createProgress } from '../../backfill/progress.js';
 import { EXIT } from '../../core/error-catalogue.js';
 import { EfsinkError } from '../../core/errors.js';
 import { openSink } from '../open-sink.js';
-import { pacingOf, withRetries } from '../pacing.js';
+import { pacingOf, progressOf, timeRangeOf } from '../pacing.js';
 import type { BACKFILL_CLOUDWATCH_KEYS, CommandContext } from '../registry.js';
 
 /** CloudWatch retries subscription deliveries for up to 24 h (CloudWatch Logs Subscriptions). */
@@ -17,12 +16,8 @@ export async function backfillCloudWatchCommand({
   (typeof BACKFILL_CLOUDWATCH_KEYS)[number],
   'logGroup' | 'start' | 'end' | 'rate'
 >): Promise<number> {
-  const { logGroup, start: startMs, end: endMs } = settings;
-  if (endMs <= startMs)
-    throw new EfsinkError(
-      'CLI_USAGE',
-      `--end must be after --start (end is exclusive), got ${new Date(startMs).toISOString()} .. ${new Date(endMs).toISOString()}`,
-    );
+  const { logGroup } = settings;
+  const { startMs, endMs } = timeRangeOf(settings);
   const { config, sink, log } = await openSink(settings);
   if (config.template.source.includes('{owner}') && settings.owner === undefined) {
     throw new EfsinkError(
@@ -37,12 +32,7 @@ export async function backfillCloudWatchCommand({
       'warning: the range ends less than 24 h ago; events the live subscription delivers after this backfill would be written twice (ADR 0004)\n',
     );
   }
-  const progress = withRetries(
-    createProgress(process.stderr, 'backfill', {
-      ...(settings.progressIntervalMs !== undefined ? { intervalMs: settings.progressIntervalMs } : {}),
-    }),
-    retries,
-  );
+  const progress = progressOf('backfill', settings, retries);
   const report = await backfillCloudWatch({
     logGroup,
     startMs,

@@ -1,5 +1,4 @@
 import { backfillS3, type S3BackfillOptions } from '../../backfill/backfill-s3.js';
-import { createProgress } from '../../backfill/progress.js';
 import { createS3Client } from '../../backfill/s3-source.js';
 import type { Settings } from '../../config/settings.js';
 import type { SinkConfig } from '../../config/sink-config.js';
@@ -7,7 +6,7 @@ import { EXIT } from '../../core/error-catalogue.js';
 import type { Sink } from '../../io/sink.js';
 import type { Logger } from '../../observability/logger.js';
 import { openSink } from '../open-sink.js';
-import { pacingOf, withRetries } from '../pacing.js';
+import { pacingOf, progressOf } from '../pacing.js';
 import type { BACKFILL_S3_KEYS, CommandContext } from '../registry.js';
 
 export type S3ObjectsSettings = Settings<(typeof BACKFILL_S3_KEYS)[number], 'bucket' | 'rate'>;
@@ -37,13 +36,7 @@ export async function s3ObjectsCommand(
   const { config, sink, log } = await openSink(settings);
   const retries = { count: 0 };
   const pacing = pacingOf(settings, log, retries);
-  const progress = withRetries(
-    createProgress(process.stderr, verb, {
-      unit: 'objects',
-      ...(settings.progressIntervalMs !== undefined ? { intervalMs: settings.progressIntervalMs } : {}),
-    }),
-    retries,
-  );
+  const progress = progressOf(verb, settings, retries, 'objects');
   // Region and credentials: the AWS SDK's chain (AWS_REGION, ~/.aws/config) unless --region.
   const client = createS3Client({ endpoint: settings.endpoint, region: settings.region });
   try {

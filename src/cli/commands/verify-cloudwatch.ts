@@ -1,11 +1,9 @@
 import { createLogsClient } from '../../backfill/cloudwatch-source.js';
-import { createProgress } from '../../backfill/progress.js';
 import { verifyCloudWatch } from '../../backfill/verify-cloudwatch.js';
 import { EXIT } from '../../core/error-catalogue.js';
-import { EfsinkError } from '../../core/errors.js';
 import { isExactMatch } from '../../core/verify/compare.js';
 import { openSink } from '../open-sink.js';
-import { pacingOf, withRetries } from '../pacing.js';
+import { pacingOf, progressOf, timeRangeOf } from '../pacing.js';
 import type { CommandContext, VERIFY_CLOUDWATCH_KEYS } from '../registry.js';
 import { differenceLines } from './verify-report.js';
 
@@ -16,12 +14,8 @@ export async function verifyCloudWatchCommand({
   (typeof VERIFY_CLOUDWATCH_KEYS)[number],
   'logGroup' | 'start' | 'end' | 'rate'
 >): Promise<number> {
-  const { logGroup, start: startMs, end: endMs } = settings;
-  if (endMs <= startMs)
-    throw new EfsinkError(
-      'CLI_USAGE',
-      `--end must be after --start (end is exclusive), got ${new Date(startMs).toISOString()} .. ${new Date(endMs).toISOString()}`,
-    );
+  const { logGroup } = settings;
+  const { startMs, endMs } = timeRangeOf(settings);
   const { config, sink, log } = await openSink(settings);
   const retries = { count: 0 };
   const report = await verifyCloudWatch({
@@ -39,14 +33,7 @@ export async function verifyCloudWatchCommand({
     ...(settings.json
       ? {}
       : {
-          progress: withRetries(
-            createProgress(process.stderr, 'verify', {
-              ...(settings.progressIntervalMs !== undefined
-                ? { intervalMs: settings.progressIntervalMs }
-                : {}),
-            }),
-            retries,
-          ),
+          progress: progressOf('verify', settings, retries),
         }),
   });
   const ok = isExactMatch(report.comparison);

@@ -1,9 +1,8 @@
-import { createProgress } from '../../backfill/progress.js';
 import { createS3Client } from '../../backfill/s3-source.js';
 import { isS3ExactMatch, verifyS3 } from '../../backfill/verify-s3.js';
 import { EXIT } from '../../core/error-catalogue.js';
 import { openSink } from '../open-sink.js';
-import { pacingOf, withRetries } from '../pacing.js';
+import { pacingOf, progressOf } from '../pacing.js';
 import type { CommandContext, VERIFY_S3_KEYS } from '../registry.js';
 import { differenceLines } from './verify-report.js';
 
@@ -30,15 +29,7 @@ export async function verifyS3Command({
       ...(settings.json
         ? {}
         : {
-            progress: withRetries(
-              createProgress(process.stderr, 'verify', {
-                unit: 'objects',
-                ...(settings.progressIntervalMs !== undefined
-                  ? { intervalMs: settings.progressIntervalMs }
-                  : {}),
-              }),
-              retries,
-            ),
+            progress: progressOf('verify', settings, retries, 'objects'),
           }),
     });
     const ok = isS3ExactMatch(report);
