@@ -170,4 +170,25 @@ describe('CLI conventions (spawned CLI)', () => {
       await cwl.stop();
     }
   });
+
+  it('refuses a CloudWatch range whose end is not after its start, for backfill and verify alike (exit 2, CLI_USAGE)', async () => {
+    for (const command of ['backfill', 'verify']) {
+      const r = await runCli([
+        command,
+        'cloudwatch',
+        '--log-group',
+        GROUP,
+        '--start',
+        '-1h',
+        '--end',
+        '-2h',
+        '--root',
+        join(work, `range-${command}`),
+      ]);
+      expect({ code: r.code, stderr: r.stderr }).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/CLI_USAGE: --end must be after --start \(end is exclusive\)/),
+      });
+    }
+  });
 });
