@@ -483,6 +483,104 @@ async function pause() {
   }
 }
 
+/** Starts an assembler that stops itself at `step`, and waits until it has (or exited first). */
+async function stoppedAt(root, step) {
+  const bg = assembleInBackground(root, step);
+  const how = await cue(root, bg, step);
+  if (how === 'step') await waitStopped(bg.child.pid);
+  log(how === 'step' ? `assembler STOPPED at ${step}` : `assembler not stopped at ${step} (${how})`);
+  return { bg, stopped: how === 'step' };
+}
+async function resume(p, what) {
+  if (p.stopped) p.bg.child.kill('SIGCONT');
+  const r = await p.bg.exited;
+  log(`${what} exited rc=${r.rc} stdout: ${short(r.stdout)} stderr: ${short(r.stderr)}`);
+  return { rc: r.rc, stopped: p.stopped, stderr: short(r.stderr) };
+}
+
+async function leaseScenario() {
+  // Issue 11 item 3 on two clients, driven at efsink's own steps (EFSINK_TEST_PAUSE_AT):
+  //  release: client 2's holder stops inside its release (where the old release() had read the
+  //    lease and not yet unlinked it); client 1 claims the file and stops mid-batch holding it;
+  //    client 2's releaser finishes, then client 2 runs a fresh pass on the same file; then client
+  //    1 goes on. The old code let client 2's pass append to the inode client 1 was writing.
+  //  break: client 2's holder stops mid-batch and its lease runs out; client 1's breaker stops
+  //    right after judging it dead (before claiming); client 2 runs a fresh pass (it claims and
+  //    takes over); client 1's breaker goes on (its claim must lose), then the old holder goes on
+  //    (it must fail, fenced). The old code's rename-aside gap let the third pass in uncounted.
+  // Then both assemble until nothing is pending; the host checks the files byte for byte.
+  for (const [i, rep] of cfg.reps.entries()) {
+    const root = join(MOUNT, rep.root);
+    const mine = rep.units[ME] ?? [];
+    const [part1, part2] = chunk(mine, 2);
+    const ingestRcs = [];
+    const events = [];
+    await barrier(`start${i}`);
+    ingestRcs.push(ingest(root, part1 ?? [], 'part 1').rc);
+    await barrier(`ingested${i}`);
+    if (rep.kind === 'release') {
+      if (ME === 2) {
+        const releaser = await stoppedAt(root, 'lease-releasing');
+        setFlag(`released-stopped${i}`);
+        await waitFlag(1, `holding${i}`);
+        events.push({ what: 'releaser', ...(await resume(releaser, 'releaser')) });
+        const fresh = assemble(root);
+        events.push({ what: 'fresh pass', ...passInfo(fresh) });
+        setFlag(`fresh-done${i}`);
+      } else {
+        await waitFlag(2, `released-stopped${i}`);
+        ingestRcs.push(ingest(root, part2 ?? [], 'part 2').rc);
+        const holder = await stoppedAt(root, 'appended');
+        setFlag(`holding${i}`);
+        await waitFlag(2, `fresh-done${i}`);
+        events.push({ what: 'holder', ...(await resume(holder, 'holder')) });
+      }
+    } else {
+      if (ME === 2) {
+        const holder = await stoppedAt(root, 'appended');
+        setFlag(`holding${i}`);
+        await waitFlag(1, `judged${i}`);
+        ingestRcs.push(ingest(root, part2 ?? [], 'part 2').rc);
+        const fresh = assemble(root);
+        events.push({ what: 'fresh pass', ...passInfo(fresh) });
+        setFlag(`fresh-done${i}`);
+        await waitFlag(1, `breaker-done${i}`);
+        const old = await resume(holder, 'old holder');
+        events.push({ what: 'old holder', ...old });
+        // A holder whose lease was broken while it was stopped must not report its batch as done.
+        if (old.stopped && old.rc === 0) events.push({ what: 'PROBLEM: the broken holder exited 0' });
+      } else {
+        await waitFlag(2, `holding${i}`);
+        ingestRcs.push(ingest(root, part2 ?? [], 'part 2').rc);
+        await sleep((cfg.lease + 4) * 1000); // past the holder's lease and the clock-skew allowance
+        const breaker = await stoppedAt(root, 'lease-judged');
+        setFlag(`judged${i}`);
+        await waitFlag(2, `fresh-done${i}`);
+        events.push({ what: 'breaker', ...(await resume(breaker, 'breaker')) });
+        setFlag(`breaker-done${i}`);
+      }
+    }
+    await barrier(`interleaved${i}`);
+    const done = await assembleUntilDone(root, () => true);
+    result({
+      rep: i + 1,
+      root: rep.root,
+      kind: rep.kind,
+      ingestRcs,
+      events,
+      passes: done.passes,
+      finished: done.finished,
+    });
+    await barrier(`end${i}`);
+  }
+}
+
+async function historyRace() {
+  // Issue 10: both clients ingest new units into an hour file that already holds thousands of
+  // segments, each assembling after every batch and then until nothing is pending.
+  return race();
+}
+
 async function historyScenario() {
   // Cycles of: ingest a batch of new units into each root (not measured), then one measured
   // assembly pass. The roots differ only in how many segments their hour file already holds.
@@ -518,6 +616,8 @@ const SCENARIOS = {
   'crash-assemble': crashAssemble,
   pause,
   history: historyScenario,
+  lease: leaseScenario,
+  'history-race': historyRace,
 };
 log(`client ${ME}/${CLIENTS} scenario ${cfg.scenario} on ${MOUNT}`);
 await SCENARIOS[cfg.scenario]();

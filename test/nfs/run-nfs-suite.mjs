@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run test:nfs`: efsink on real NFSv4.1 clients (qemu guests) sharing one nfs-ganesha export.
-//   node test/nfs/run-nfs-suite.mjs [--only naive,ops,a,b,c,d] [--reps N]
+//   node test/nfs/run-nfs-suite.mjs [--only naive,ops,a,b,c,d,lease,hrace] [--reps N]
 // Needs root on Debian 12 (installs the lab's packages with apt if missing). Scenarios:
 //   naive  two clients appendFileSync each event to the hour file (the design efsink replaces;
 //          expected to be broken: reported, never failed)
@@ -9,6 +9,9 @@
 //   b      two clients ingest the same units (redelivery racing itself), assembling repeatedly
 //   c      client 2 powered off mid-ingest, then (next boot) mid-assembly; client 1 takes over
 //   d      client 2's assembler SIGSTOPped holding a lease past its expiry, then SIGCONTinued
+//   lease  two clients interleave release, break and claim at efsink's own steps (issue 11 item 3)
+//   hrace  two clients ingest and assemble racing on an hour file that already holds thousands of
+//          segments (issue 10)
 //   history one client: NFS operations of one assembly pass (500 new segments) on an hourly file
 //          that already holds 1,000 and 20,000 segments (issue 10: the count must not follow history)
 // Every efsink scenario is checked on the host: the output files hold exactly the corpus lines once
@@ -107,6 +110,20 @@ const historyCycles = Array.from({ length: HISTORY_CYCLES }, (_, c) =>
   historyCorpus.units.slice(c * HISTORY_UNITS, (c + 1) * HISTORY_UNITS).map((u) => u.file),
 );
 const historyRoot = (h) => `history/h${h}`;
+// The race on a long hour (issue 10): two clients ingest and assemble new units into an hour file
+// that already holds RACE_HISTORY segments (host-built, like the history scenario's roots).
+const RACE_HISTORY = Number(process.env.NFS_SUITE_RACE_HISTORY ?? 3000);
+const RACE_ROOT = 'hrace/rep1';
+const raceCorpus = generateCorpus({
+  dir: join(OUT, 'corpus-hrace'),
+  streams: 2,
+  unitsPerStream: 40,
+  eventsPerUnit: 20,
+  startMs: HISTORY_HOUR + 50 * 60_000, // after the history (minutes 0-40), same hour
+  spacingMs: 50,
+  seed: 4,
+});
+const raceFiles = raceCorpus.units.map((u) => u.file);
 /** Manifests of the history roots: the host-built history plus the guest's units. */
 const historyManifests = {};
 const halves = { 1: allFiles.filter((_, i) => i % 2 === 0), 2: allFiles.filter((_, i) => i % 2 === 1) };
@@ -222,6 +239,51 @@ const SCENARIOS = [
     ],
   },
   {
+    id: 'lease',
+    title: 'two clients interleave release, break and claim on the same hour files (issue 11 item 3)',
+    runs: [
+      {
+        clients: 2,
+        cfg: {
+          scenario: 'lease',
+          // Long enough that client 1's claim is still live when client 2's fresh pass looks at it
+          // (release rep); the break rep waits it out.
+          lease: 20,
+          retention: 0,
+          reps: [
+            { root: 'lease/release', kind: 'release', units: halves },
+            { root: 'lease/break', kind: 'break', units: halves },
+          ],
+        },
+      },
+    ],
+  },
+  {
+    id: 'hrace',
+    title: `two clients ingest and assemble racing on an hour file that already holds ${RACE_HISTORY} segments (issue 10)`,
+    manifests: historyManifests,
+    runs: [
+      {
+        clients: 2,
+        cfg: {
+          scenario: 'history-race',
+          retention: 3600, // the hour's segments all retired and kept, as in production
+          expectedBytes: undefined, // set below, once the history is built
+          outputs: undefined,
+          reps: [
+            {
+              root: RACE_ROOT,
+              units: {
+                1: raceFiles.filter((_, i) => i % 2 === 0),
+                2: raceFiles.filter((_, i) => i % 2 === 1),
+              },
+            },
+          ],
+        },
+      },
+    ],
+  },
+  {
     id: 'history',
     title: `one client: NFS operations of one assembly pass (${HISTORY_UNITS} new segments) vs segments already in the hour file`,
     manifests: historyManifests,
@@ -318,10 +380,26 @@ function runScenarioRun(s, run, k) {
         if (p.rc !== 0) problems.push(`client ${c.client} assemble rc ${p.rc}`);
       // F1 (FINDINGS.md): a holder paused past its lease must not report its appends as done
       if (res.resumedRc === 0) problems.push(`client ${c.client} rep ${res.rep}: the fenced holder exited 0`);
+      for (const e of res.events ?? [])
+        if (e.what.startsWith('PROBLEM')) problems.push(`client ${c.client} rep ${res.rep}: ${e.what}`);
       if (res.finished === false)
         problems.push(`client ${c.client} rep ${res.rep}: segments still pending after the pass budget`);
     }
   });
+  // The release interleaving: client 1 held a live claim (stopped mid-batch) while client 2's
+  // releaser finished and a fresh pass of client 2 ran. Both going on to finish as writers, with
+  // neither fenced nor busy, is two writers on one file (issue 11 item 3).
+  for (const rep of cfg.reps.filter((r) => r.kind === 'release')) {
+    const ev = (c, what) =>
+      clients[c - 1]?.results.find((r) => r.root === rep.root)?.events?.find((e) => e.what === what);
+    const fresh = ev(2, 'fresh pass');
+    const holder = ev(1, 'holder');
+    if (fresh && holder && fresh.busy === 0 && holder.rc === 0)
+      problems.push(
+        `${rep.root}: client 2's pass and client 1's holder both wrote (neither busy nor fenced)`,
+      );
+    if (!fresh || !holder) problems.push(`${rep.root}: the interleaving did not run (see the guest log)`);
+  }
   if (/NOT mid-|assembler not stopped/.test(guestLog))
     problems.push('the crash/pause did not happen mid-way (see the guest log)');
   return { name, labRc: r.status, runDir, summary, clients, problems, after };
@@ -348,6 +426,24 @@ const WITH_HISTORY = ONLY?.includes('history') ?? false;
 let failed = false;
 const started = Date.now();
 try {
+  if (!ONLY || ONLY.includes('hrace')) {
+    const t = Date.now();
+    const units = await buildHistory({
+      root: join(EXPORT, RACE_ROOT),
+      units: RACE_HISTORY,
+      startMs: HISTORY_HOUR,
+      endMs: HISTORY_HOUR + 40 * 60_000,
+    });
+    const manifest = manifestOf([...units, ...raceCorpus.units]);
+    historyManifests[RACE_ROOT] = manifest;
+    const hrace = SCENARIOS.find((x) => x.id === 'hrace').runs[0].cfg;
+    hrace.outputs = Object.keys(manifest.expected);
+    hrace.expectedBytes = Object.values(manifest.expected).reduce(
+      (n, lines) => n + lines.reduce((m, l) => m + Buffer.byteLength(l) + 1, 0),
+      0,
+    );
+    say(`hrace: built ${RACE_ROOT} (${RACE_HISTORY} segments) in ${Math.round((Date.now() - t) / 1000)} s`);
+  }
   if (WITH_HISTORY) {
     for (const h of HISTORY) {
       const t = Date.now();
