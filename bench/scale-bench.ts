@@ -329,6 +329,7 @@ function wcharOfSelf(): number {
   return Number(/wchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? Number.NaN);
 }
 
+/** Bytes of the files under `dir`, each inode once (ADR 0013's `done/` markers are hard links to batch records). */
 function bytesUnder(dir: string): number {
   let total = 0;
   let entries: Dirent[];
@@ -337,7 +338,14 @@ function bytesUnder(dir: string): number {
   } catch {
     return 0;
   }
-  for (const e of entries) if (e.isFile()) total += statSync(join(e.parentPath, e.name)).size;
+  const seen = new Set<number>();
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const st = statSync(join(e.parentPath, e.name));
+    if (seen.has(st.ino)) continue;
+    seen.add(st.ino);
+    total += st.size;
+  }
   return total;
 }
 

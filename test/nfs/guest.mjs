@@ -514,7 +514,7 @@ async function leaseScenario() {
     const mine = rep.units[ME] ?? [];
     const [part1, part2] = chunk(mine, 2);
     const ingestRcs = [];
-    const events = [];
+    const steps = [];
     await barrier(`start${i}`);
     ingestRcs.push(ingest(root, part1 ?? [], 'part 1').rc);
     await barrier(`ingested${i}`);
@@ -523,9 +523,9 @@ async function leaseScenario() {
         const releaser = await stoppedAt(root, 'lease-releasing');
         setFlag(`released-stopped${i}`);
         await waitFlag(1, `holding${i}`);
-        events.push({ what: 'releaser', ...(await resume(releaser, 'releaser')) });
+        steps.push({ what: 'releaser', ...(await resume(releaser, 'releaser')) });
         const fresh = assemble(root);
-        events.push({ what: 'fresh pass', ...passInfo(fresh) });
+        steps.push({ what: 'fresh pass', ...passInfo(fresh) });
         setFlag(`fresh-done${i}`);
       } else {
         await waitFlag(2, `released-stopped${i}`);
@@ -533,7 +533,7 @@ async function leaseScenario() {
         const holder = await stoppedAt(root, 'appended');
         setFlag(`holding${i}`);
         await waitFlag(2, `fresh-done${i}`);
-        events.push({ what: 'holder', ...(await resume(holder, 'holder')) });
+        steps.push({ what: 'holder', ...(await resume(holder, 'holder')) });
       }
     } else {
       if (ME === 2) {
@@ -542,13 +542,13 @@ async function leaseScenario() {
         await waitFlag(1, `judged${i}`);
         ingestRcs.push(ingest(root, part2 ?? [], 'part 2').rc);
         const fresh = assemble(root);
-        events.push({ what: 'fresh pass', ...passInfo(fresh) });
+        steps.push({ what: 'fresh pass', ...passInfo(fresh) });
         setFlag(`fresh-done${i}`);
         await waitFlag(1, `breaker-done${i}`);
         const old = await resume(holder, 'old holder');
-        events.push({ what: 'old holder', ...old });
+        steps.push({ what: 'old holder', ...old });
         // A holder whose lease was broken while it was stopped must not report its batch as done.
-        if (old.stopped && old.rc === 0) events.push({ what: 'PROBLEM: the broken holder exited 0' });
+        if (old.stopped && old.rc === 0) steps.push({ what: 'PROBLEM: the broken holder exited 0' });
       } else {
         await waitFlag(2, `holding${i}`);
         ingestRcs.push(ingest(root, part2 ?? [], 'part 2').rc);
@@ -556,7 +556,7 @@ async function leaseScenario() {
         const breaker = await stoppedAt(root, 'lease-judged');
         setFlag(`judged${i}`);
         await waitFlag(2, `fresh-done${i}`);
-        events.push({ what: 'breaker', ...(await resume(breaker, 'breaker')) });
+        steps.push({ what: 'breaker', ...(await resume(breaker, 'breaker')) });
         setFlag(`breaker-done${i}`);
       }
     }
@@ -567,7 +567,7 @@ async function leaseScenario() {
       root: rep.root,
       kind: rep.kind,
       ingestRcs,
-      events,
+      steps,
       passes: done.passes,
       finished: done.finished,
     });

@@ -380,7 +380,7 @@ function runScenarioRun(s, run, k) {
         if (p.rc !== 0) problems.push(`client ${c.client} assemble rc ${p.rc}`);
       // F1 (FINDINGS.md): a holder paused past its lease must not report its appends as done
       if (res.resumedRc === 0) problems.push(`client ${c.client} rep ${res.rep}: the fenced holder exited 0`);
-      for (const e of res.events ?? [])
+      for (const e of res.steps ?? [])
         if (e.what.startsWith('PROBLEM')) problems.push(`client ${c.client} rep ${res.rep}: ${e.what}`);
       if (res.finished === false)
         problems.push(`client ${c.client} rep ${res.rep}: segments still pending after the pass budget`);
@@ -391,7 +391,7 @@ function runScenarioRun(s, run, k) {
   // neither fenced nor busy, is two writers on one file (issue 11 item 3).
   for (const rep of cfg.reps.filter((r) => r.kind === 'release')) {
     const ev = (c, what) =>
-      clients[c - 1]?.results.find((r) => r.root === rep.root)?.events?.find((e) => e.what === what);
+      clients[c - 1]?.results.find((r) => r.root === rep.root)?.steps?.find((e) => e.what === what);
     const fresh = ev(2, 'fresh pass');
     const holder = ev(1, 'holder');
     if (fresh && holder && fresh.busy === 0 && holder.rc === 0)
@@ -535,6 +535,10 @@ for (const s of report.scenarios) {
               `busy skips ${t('busy')}, takeovers logged ${t('tookOver')}, torn tails cut ${t('truncated')}`,
           );
         }
+        for (const e of res.steps ?? [])
+          md.push(
+            `- c${c.client} rep ${res.rep} (${res.kind}) ${e.what}: ${JSON.stringify(Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'what')))}`,
+          );
         if (res.resumedRc !== undefined)
           md.push(
             `- c${c.client} rep ${res.rep} paused at ${res.pauseAt} (${res.resume}); resumed holder rc ${res.resumedRc}: ${res.resumedStdout} ${res.resumedStderr}`,
