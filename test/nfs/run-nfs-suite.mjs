@@ -124,6 +124,22 @@ const raceCorpus = generateCorpus({
   seed: 4,
 });
 const raceFiles = raceCorpus.units.map((u) => u.file);
+// The lease scenario works on ONE hour file, so that both clients' holders, releasers and breakers
+// meet on the same file (whatever the CLI's concurrency across files).
+const leaseCorpus = generateCorpus({
+  dir: join(OUT, 'corpus-lease'),
+  streams: 2,
+  unitsPerStream: 12,
+  eventsPerUnit: 25,
+  startMs: Date.UTC(2025, 7, 6, 12, 0, 0),
+  spacingMs: 1000,
+  seed: 5,
+});
+const leaseFiles = leaseCorpus.units.map((u) => u.file);
+const leaseHalves = {
+  1: leaseFiles.filter((_, i) => i % 2 === 0),
+  2: leaseFiles.filter((_, i) => i % 2 === 1),
+};
 /** Manifests of the history roots: the host-built history plus the guest's units. */
 const historyManifests = {};
 const halves = { 1: allFiles.filter((_, i) => i % 2 === 0), 2: allFiles.filter((_, i) => i % 2 === 1) };
@@ -240,7 +256,8 @@ const SCENARIOS = [
   },
   {
     id: 'lease',
-    title: 'two clients interleave release, break and claim on the same hour files (issue 11 item 3)',
+    title: 'two clients interleave release, break and claim on the same hour file (issue 11 item 3)',
+    manifests: { 'lease/release': leaseCorpus, 'lease/break': leaseCorpus },
     runs: [
       {
         clients: 2,
@@ -251,8 +268,8 @@ const SCENARIOS = [
           lease: 20,
           retention: 0,
           reps: [
-            { root: 'lease/release', kind: 'release', units: halves },
-            { root: 'lease/break', kind: 'break', units: halves },
+            { root: 'lease/release', kind: 'release', units: leaseHalves },
+            { root: 'lease/break', kind: 'break', units: leaseHalves },
           ],
         },
       },
