@@ -524,6 +524,7 @@ async function leaseScenario() {
         setFlag(`released-stopped${i}`);
         await waitFlag(1, `holding${i}`);
         steps.push({ what: 'releaser', ...(await resume(releaser, 'releaser')) });
+        ingestRcs.push(ingest(root, part2 ?? [], 'part 2').rc);
         const fresh = assemble(root);
         steps.push({ what: 'fresh pass', ...passInfo(fresh) });
         setFlag(`fresh-done${i}`);
