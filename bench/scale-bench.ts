@@ -263,7 +263,9 @@ function landUnits(r: Root, n: number): void {
     for (const seg of plan.segments) {
       if (seg.relPath !== OUTPUT_REL_PATH) throw new Error(`unit ${k} routed to ${seg.relPath}`);
       const dir = join(r.sink.layout.segments, seg.relPath);
-      if (k === 0) mkdirSync(dir, { recursive: true });
+      // Every call: a pass that leaves the pending folder empty removes it (ADR 0013 retires
+      // assembled segments at once).
+      if (k === r.units) mkdirSync(dir, { recursive: true });
       writeFileSync(
         join(dir, seg.name),
         Buffer.concat([encodeSegmentHeader(seg.bytes.length, seg.meta), seg.bytes]),
