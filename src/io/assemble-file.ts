@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.js';
 import {
   assertDir,
   ensureDir,
+  isRootPath,
   openDir,
   READ_NOFOLLOW,
   refuseIfSymlink,
@@ -738,7 +739,8 @@ export async function listSegments(segDir: string): Promise<string[]> {
  */
 export async function inodeOf(path: string): Promise<number | undefined> {
   try {
-    await (await openDir(dirname(path))).close(); // also refuses a symlink in any part (ADR 0014)
+    // Also refuses a symlink in any part (ADR 0014).
+    if (!(await openDirRevalidated(dirname(path)))) return undefined;
     const fh = await fs.open(path, READ_NOFOLLOW).catch((err: unknown) => {
       throw refuseIfSymlink(err, path);
     });
@@ -749,6 +751,31 @@ export async function inodeOf(path: string): Promise<number | undefined> {
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Opens directory `dir` (so that the NFS client revalidates it, ADR 0006); false when it does not
+ * exist. A "no such directory" may itself be a cached negative entry of its parent (another client
+ * created the hour's folder after this one last looked, seen on the NFS lab as a false
+ * ASSEMBLE_OUTPUT_MISSING): then the parent is opened the same way and the directory asked again, up
+ * to the first ancestor that exists. Costs one OPEN when the directory exists (the usual case).
+ */
+async function openDirRevalidated(dir: string): Promise<boolean> {
+  if (await dirOpens(dir)) return true;
+  const up = dirname(dir);
+  if (up === dir || !(await openDirRevalidated(up))) return false;
+  return dirOpens(dir);
+}
+
+async function dirOpens(dir: string): Promise<boolean> {
+  try {
+    // The root itself is the operator's (ADR 0014); under it, no component may be a symlink.
+    await (isRootPath(dir) ? await fs.open(dir, 'r') : await openDir(dir)).close();
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
 }

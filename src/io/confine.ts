@@ -51,6 +51,12 @@ export function registerRoot(root: string, volatile: string): void {
     roots.push({ root: abs, volatile: resolve(volatile), real: undefined });
 }
 
+/** True when `path` is an efsink root itself (the operator's mount point: its path may hold symlinks). */
+export function isRootPath(path: string): boolean {
+  const abs = resolve(path);
+  return roots.some((r) => r.root === abs);
+}
+
 function rootOf(abs: string): Root | undefined {
   return roots.find((r) => abs === r.root || abs.startsWith(r.root + sep));
 }
