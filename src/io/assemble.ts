@@ -104,6 +104,14 @@ export async function findOutputsWithSegments(segmentsRoot: string): Promise<str
   return out.sort();
 }
 
+/**
+ * Removes temp files older than TEMP_MAX_AGE_MS (left by crashed writers). Age is taken from the
+ * newer of mtime and ctime: an NFSv4.1 exclusive create (`'wx'`, EXCLUSIVE4_1) may keep its create
+ * verifier in the file's atime/mtime until the client sets them (nfs-ganesha does), so a file another
+ * client created a moment ago can show an mtime decades old; its ctime is the server's own clock.
+ * Judged by mtime alone, a sweep removed another client's fresh temp file before its rename (test:nfs
+ * scenario b, FINDINGS.md F5: FS_ENOENT on the rename of a journal head).
+ */
 async function sweepTemp(tmpDir: string, now: number): Promise<number> {
   let names: string[];
   try {
@@ -116,7 +124,8 @@ async function sweepTemp(tmpDir: string, now: number): Promise<number> {
   for (const name of names) {
     const path = join(tmpDir, name);
     try {
-      if (now - (await fs.stat(path)).mtimeMs > TEMP_MAX_AGE_MS) {
+      const st = await fs.stat(path);
+      if (now - Math.max(st.mtimeMs, st.ctimeMs) > TEMP_MAX_AGE_MS) {
         await fs.unlink(path);
         swept++;
       }
