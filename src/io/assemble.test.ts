@@ -8,6 +8,7 @@ import {
   rename,
   rm,
   stat,
+  utimes,
   writeFile,
 } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
@@ -207,6 +208,11 @@ describe('assembly', () => {
     const stateDir = join(root, '.efsink/state/aws/apigateway/test/2025/08/06/14.log');
     await mkdir(stateDir, { recursive: true });
     await writeRemoteClaim(stateDir, now + 20_000);
+    // One segment's mtime decades old, its ctime now: what an NFSv4.1 exclusive create can leave
+    // (test/nfs FINDINGS F5). Its age is its landing time's, not 1990's.
+    const segDir = join(root, '.efsink/segments/aws/apigateway/test/2025/08/06/14.log');
+    const [first] = (await readdir(segDir)).sort();
+    await utimes(join(segDir, first as string), new Date('1990-01-01Z'), new Date('1990-01-01Z'));
     const report = await s.sink.assemble();
     expect(report.files.find((f) => f.relPath.endsWith('14.log'))?.status).toBe('busy');
     expect((await readOutputs(root)).has('aws/apigateway/test/2025/08/06/14.log')).toBe(false);

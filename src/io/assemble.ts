@@ -78,7 +78,10 @@ async function oldestPendingAge(opts: AssembleOptions, relPaths: readonly string
     const names = await pendingSegments(opts.layout, relPath).catch(() => []);
     for (const name of names) {
       const st = await fs.stat(join(opts.layout.segments, relPath, name)).catch(() => undefined);
-      if (st !== undefined) oldest = Math.max(oldest, opts.now() - st.mtimeMs);
+      // Landing time: the newer of mtime and ctime, as in sweepTemp below (an NFSv4.1 exclusive create
+      // may leave a create verifier in mtime, which read alone would make a fresh segment look old
+      // and raise a false segment-age alarm); the rename that lands a segment sets its ctime.
+      if (st !== undefined) oldest = Math.max(oldest, opts.now() - Math.max(st.mtimeMs, st.ctimeMs));
     }
   }
   return oldest;
