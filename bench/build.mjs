@@ -19,6 +19,7 @@ await build({
     'bench/gunzip-bench.ts',
     'bench/startup-bench.ts',
     'bench/takeover-bench.ts',
+    'bench/latency-bench.ts',
   ],
   outdir,
   bundle: true,

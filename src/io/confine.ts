@@ -158,14 +158,25 @@ export async function stillAt(fh: FileHandle, path: string): Promise<boolean> {
   return resolved === expected;
 }
 
-/** openDir, creating the directory (see ensureDir) when it does not exist. */
+/** Attempts of openDirCreating before a vanishing directory is reported (as renameCreatingDir). */
+const CREATE_ATTEMPTS = 5;
+
+/**
+ * openDir, creating the directory (see ensureDir) when it does not exist. An assembler removes a
+ * segment folder it has emptied while landers create it again (state v2 empties it on every pass),
+ * so the folder can vanish between our mkdir and our open: that is retried, not reported (found by
+ * `npm run bench:latency`, 300 landings/s while passes ran: FS_ENOENT on landing).
+ */
 export async function openDirCreating(dir: string): Promise<FileHandle> {
-  try {
-    return await openDir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await ensureDir(dir);
-    return await openDir(dir);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openDir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= CREATE_ATTEMPTS) throw err;
+    }
+    await ensureDir(dir).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= CREATE_ATTEMPTS) throw err;
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { buildCorpus, type Delivery } from '../../test/support/corpus.js';
 import { FaultyFs } from '../../test/support/faulty-fs.js';
 import { loadSinkConfig } from '../config/sink-config.js';
 import { planCloudWatchPayload } from '../core/write/plan-cloudwatch.js';
+import { fs, installFsPort } from './fs-port.js';
 import { landUnit } from './land.js';
 import { rootLayout } from './layout.js';
 
@@ -48,5 +49,35 @@ describe('landUnit', () => {
       const syncs = recorder.calls.filter((c) => c.op === 'fh.sync' && c.path === dir);
       expect(syncs, `fsync of ${dir}`).toHaveLength(1);
     }
+  });
+
+  it('lands when an assembler removes the segment folder right after landing created it (state v2 empties it every pass)', async () => {
+    const layout = rootLayout(root);
+    const config = loadSinkConfig({ root }, 'flags');
+    const plan = planCloudWatchPayload(delivery.event.awslogs.data, config.template, 1 << 26).plan;
+    // Each segment folder is removed once, right after its mkdir: what an assembler's prune of an
+    // empty folder does when it runs between a lander's mkdir and its open.
+    const removed = new Set<string>();
+    const mkdir = fs.mkdir;
+    const restore = installFsPort({
+      ...fs,
+      mkdir: (async (path: string, opts?: unknown) => {
+        const out = await (mkdir as (p: string, o?: unknown) => Promise<string | undefined>)(path, opts);
+        const dir = String(path);
+        if (dir.endsWith('.log') && !removed.has(dir)) {
+          removed.add(dir);
+          await rmdir(dir);
+        }
+        return out;
+      }) as typeof fs.mkdir,
+    });
+    try {
+      expect(await landUnit(layout, plan)).toMatchObject({ landed: 2, alreadyPresent: 0 });
+    } finally {
+      restore();
+    }
+    expect(removed.size).toBe(2);
+    for (const seg of plan.segments)
+      expect(await readdir(join(layout.segments, seg.relPath))).toEqual([seg.name]);
   });
 });
