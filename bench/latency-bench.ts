@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadSinkConfig } from '../src/config/sink-config.js';
 import type { LogEvent } from '../src/core/decode/cloudwatch-logs.js';
+import { codeOf } from '../src/core/error-catalogue.js';
 import { planCloudWatchUnit } from '../src/core/write/plan-segments.js';
 import { type FileHandle, type FsPort, fs, installFsPort } from '../src/io/fs-port.js';
 import { createSink } from '../src/io/sink.js';
@@ -61,6 +62,7 @@ interface Result {
   callsPerSegment: number;
   /** Landings that failed and were retried, as the source would (a coded FS_ error each). */
   landingRetries: number;
+  retryCodes: string;
 }
 
 /** The port with every call, and every file-handle call, delayed by `ms` and counted. */
@@ -126,6 +128,7 @@ async function run(latencyMs: number): Promise<Result> {
   const t0 = performance.now();
   let stop = false;
   let landingRetries = 0;
+  const retryCodes = new Map<string, number>();
   const landers = (async () => {
     // R units per second, released every 100 ms; each lands on its own (no waiting on the others).
     const inFlight = new Set<Promise<void>>();
@@ -151,6 +154,9 @@ async function run(latencyMs: number): Promise<Result> {
             } catch (err) {
               if (attempt >= 5) throw err;
               landingRetries++;
+              const code = codeOf(err);
+              retryCodes.set(code, (retryCodes.get(code) ?? 0) + 1);
+              if (process.env.EFSINK_BENCH_DEBUG) console.error(err);
             }
           }
         };
@@ -204,6 +210,7 @@ async function run(latencyMs: number): Promise<Result> {
     finalLagMs,
     callsPerSegment: callsInPasses / Math.max(1, assembled),
     landingRetries,
+    retryCodes: [...retryCodes].map(([c, n]) => `${c} ×${n}`).join(', '),
   };
 }
 
@@ -215,7 +222,7 @@ for (const l of LATENCIES) {
   const r = await run(l);
   results.push(r);
   console.log(
-    `L=${l} ms: landed ${r.landed}, assembled ${r.assembled} in ${r.passes} passes; ${r.segmentsPerSecond.toFixed(0)} seg/s over the run; lag max ${(r.maxLagMs / 1000).toFixed(2)} s; ${r.callsPerSegment.toFixed(1)} assembler calls/segment; ${r.landingRetries} landing retries; serial model ${(1000 / Math.max(l, 0.001) / r.callsPerSegment).toFixed(0)} seg/s`,
+    `L=${l} ms: landed ${r.landed}, assembled ${r.assembled} in ${r.passes} passes; ${r.segmentsPerSecond.toFixed(0)} seg/s over the run; lag max ${(r.maxLagMs / 1000).toFixed(2)} s; ${r.callsPerSegment.toFixed(1)} assembler calls/segment; ${r.landingRetries} landing retries${r.retryCodes ? ` (${r.retryCodes})` : ''}; serial model ${(1000 / Math.max(l, 0.001) / r.callsPerSegment).toFixed(0)} seg/s`,
   );
 }
 const base = results[0] as Result;

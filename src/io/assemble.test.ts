@@ -30,6 +30,7 @@ import { decodeSegmentHeader } from '../core/write/segment-file.js';
 import { ingestCloudWatchLogsEvent } from '../lambda/cloudwatch-logs.js';
 import { silentLogger } from '../observability/logger.js';
 import { noMetrics } from '../observability/metrics.js';
+import { SEGMENT_DIR_IDLE_MS } from './assemble.js';
 import { inodeOf } from './assemble-file.js';
 import { createSink, type Sink } from './sink.js';
 
@@ -198,6 +199,20 @@ describe('assembly', () => {
       corpus.slice(3),
     );
     expect(await readOutputs(root)).toEqual(reference);
+  }, 60_000);
+
+  it('keeps an emptied segment folder while landers may still use it, and removes it once idle', async () => {
+    let now = Date.now();
+    const s = setup({}, () => now);
+    await deliver(s, corpus);
+    expect((await s.sink.assemble()).failed).toEqual([]);
+    const segDirs = join(root, '.efsink/segments/aws/apigateway/test/2025/08/06');
+    // Emptied by the pass (retention 0), kept: the next landing needs no mkdir and cannot race a prune.
+    expect(await readdir(join(segDirs, '14.log'))).toEqual([]);
+    now += SEGMENT_DIR_IDLE_MS + 1_000;
+    expect((await s.sink.assemble()).failed).toEqual([]);
+    // Idle past the bound: the empty folders go, and so do their parents that held nothing else.
+    expect(await readdir(join(root, '.efsink/segments'))).toEqual([]);
   }, 60_000);
 
   it('skips a file whose lease another live holder has, appends nothing to it, and reports its oldest pending segment', async () => {

@@ -67,7 +67,7 @@ export async function assemblePass(opts: AssembleOptions, pass: PassOptions = {}
   const oldestUnassembledAgeMs = await oldestPendingAge(opts, stuck);
   const sweptTempFiles = await sweepTemp(opts.layout.tmp, opts.now());
   await pruneRetired(opts.layout, opts.now(), opts.segmentRetentionMs);
-  await pruneEmptyDirs(opts.layout.segments);
+  await pruneEmptyDirs(opts.layout.segments, opts.now());
   return { files, failed, sweptTempFiles, oldestUnassembledAgeMs };
 }
 
@@ -138,13 +138,38 @@ async function sweepTemp(tmpDir: string, now: number): Promise<number> {
 }
 
 /** Removes empty segment directories bottom-up (rmdir fails harmlessly on a non-empty one). */
-async function pruneEmptyDirs(dir: string, isRoot = true): Promise<void> {
+/**
+ * An emptied segment folder is removed only once nothing has changed in it for this long. State v2
+ * empties a file's pending folder on every pass (ADR 0013) while landers keep creating segments in
+ * it (the current hour's); removing it under them made landing fail with ENOENT and retry, even
+ * after five attempts when passes ran back to back (`npm run bench:latency`, 1,000 landings/s).
+ */
+export const SEGMENT_DIR_IDLE_MS = 10 * 60_000;
+
+/**
+ * Removes the segment folders that are empty: a folder that held no entry when listed once it has
+ * been idle for SEGMENT_DIR_IDLE_MS (by the newer of mtime and ctime, FINDINGS F5), and a folder
+ * whose entries were all folders removed here. True when `dir` was removed.
+ */
+async function pruneEmptyDirs(dir: string, now: number, isRoot = true): Promise<boolean> {
   let entries: import('node:fs').Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch {
-    return;
+    return false;
   }
-  for (const e of entries) if (e.isDirectory()) await pruneEmptyDirs(join(dir, e.name), false);
-  if (!isRoot) await fs.rmdir(dir).catch(() => {});
+  let left = 0;
+  for (const e of entries) {
+    if (e.isDirectory() && (await pruneEmptyDirs(join(dir, e.name), now, false))) continue;
+    left++;
+  }
+  if (isRoot || left > 0) return false;
+  if (entries.length === 0) {
+    const st = await fs.stat(dir).catch(() => undefined);
+    if (st === undefined || now - Math.max(st.mtimeMs, st.ctimeMs) < SEGMENT_DIR_IDLE_MS) return false;
+  }
+  return fs.rmdir(dir).then(
+    () => true,
+    () => false,
+  );
 }
