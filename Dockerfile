@@ -27,7 +27,10 @@ RUN npx tsc -p tsconfig.build.json
 
 # ---- runtime: production dependencies + compiled JavaScript only ----
 FROM node:${NODE_MAJOR}-slim AS runtime
+# UV_THREADPOOL_SIZE: every fs call holds a pool thread for its NFS round trip; the default 4 was
+# the receiver's real concurrency on EFS (src/config/threadpool.ts).
 ENV NODE_ENV=production \
+    UV_THREADPOOL_SIZE=64 \
     EFSINK_HOST=0.0.0.0 \
     EFSINK_PORT=8080 \
     EFSINK_ROOT=/mnt/efs

@@ -39,8 +39,19 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     'events-per-unit': { type: 'string', default: '20' },
     dir: { type: 'string', default: tmpdir() },
+    profile: { type: 'boolean', default: false },
+    threadpool: { type: 'string', default: process.env.UV_THREADPOOL_SIZE ?? '4' },
   },
 });
+/**
+ * libuv's thread pool runs every fs call, and on NFS a call holds its thread for the whole round
+ * trip (the syscall blocks in the kernel until the server answers). So a process never has more
+ * file-system calls in flight than UV_THREADPOOL_SIZE (default 4; Node docs, "UV_THREADPOOL_SIZE"),
+ * whatever efsink's own concurrency. The delayed calls below hold one of that many slots, shared
+ * by the landers and the assembler as in `efsink serve`. Set before the pool's first use (below).
+ */
+const THREADPOOL = Number(values.threadpool);
+process.env.UV_THREADPOOL_SIZE = String(THREADPOOL);
 const LATENCIES = (values.latencies as string).split(',').map(Number);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
@@ -65,13 +76,95 @@ interface Result {
   retryCodes: string;
 }
 
-/** The port with every call, and every file-handle call, delayed by `ms` and counted. */
-function slowPort(ms: number, counter: { calls: number }): FsPort {
-  const real = { ...fs };
-  const wait = async () => {
-    if (role.getStore() === 'assembler') counter.calls++;
+/**
+ * `--profile`: where a pass's wall time goes. Every assembler call is timed; time during which
+ * exactly one assembler call is in flight is serial, and is charged to that call's callers (the
+ * efsink functions on its stack). Concurrency cannot hide serial time, so this is the list of what
+ * to overlap next.
+ */
+const profile = {
+  inFlight: 0,
+  lastChange: 0,
+  current: [] as string[],
+  serialMs: new Map<string, number>(),
+  idleMs: 0,
+  multiMs: 0,
+};
+function profileTick(now: number): void {
+  const dt = now - profile.lastChange;
+  if (profile.inFlight === 1) {
+    const label = profile.current[0];
+    if (label !== undefined) profile.serialMs.set(label, (profile.serialMs.get(label) ?? 0) + dt);
+  } else if (profile.inFlight === 0) profile.idleMs += dt;
+  else profile.multiMs += dt;
+  profile.lastChange = now;
+}
+function callerLabel(name: string): string {
+  const frames = (new Error('profile: caller of one fs call').stack ?? '').split('\n').slice(3);
+  const fns = frames
+    .map((f) => /at (?:async )?([\w.]+) /.exec(f)?.[1])
+    .filter(
+      (f): f is string =>
+        f !== undefined && !/^(Object|Proxy|wait|inPoolSlot|port|Array|Promise|mapBounded|worker)/.test(f),
+    );
+  return `${fns.slice(0, 3).join(' < ')} :: ${name}`;
+}
+
+/** A counting semaphore: the thread pool's slots. */
+const pool = {
+  free: THREADPOOL,
+  waiting: [] as (() => void)[],
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  },
+  release(): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next();
+    else this.free++;
+  },
+};
+
+/** Runs `call` as a blocking syscall would: in a pool slot, after the injected delay. */
+async function inPoolSlot<T>(ms: number, name: string, call: () => Promise<T>): Promise<T> {
+  await pool.acquire();
+  try {
+    await wait(ms, name);
+    return await call();
+  } finally {
+    pool.release();
+  }
+}
+
+const counter = { calls: 0 };
+
+/** The injected delay of one call, counted and (with --profile) timed. */
+async function wait(ms: number, name: string): Promise<void> {
+  const assembler = role.getStore() === 'assembler';
+  if (assembler) counter.calls++;
+  if (!values.profile || !assembler) {
     if (ms > 0) await sleep(ms);
-  };
+    return;
+  }
+  const label = callerLabel(name);
+  profileTick(performance.now());
+  profile.inFlight++;
+  profile.current.push(label);
+  try {
+    if (ms > 0) await sleep(ms);
+  } finally {
+    profileTick(performance.now());
+    profile.inFlight--;
+    profile.current.splice(profile.current.indexOf(label), 1);
+  }
+}
+
+/** The port with every call, and every file-handle call, delayed by `ms` in a pool slot and counted. */
+function slowPort(ms: number): FsPort {
+  const real = { ...fs };
   const handleMethods = new Set([
     'write',
     'sync',
@@ -89,17 +182,14 @@ function slowPort(ms: number, counter: { calls: number }): FsPort {
         if (typeof v !== 'function') return v;
         const fn = v as (...a: unknown[]) => unknown;
         if (!handleMethods.has(String(prop))) return fn.bind(target);
-        return async (...args: unknown[]) => {
-          await wait();
-          return fn.apply(target, args);
-        };
+        return (...args: unknown[]) =>
+          inPoolSlot(ms, `fh.${String(prop)}`, async () => fn.apply(target, args));
       },
     });
   const port: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(real)) {
     port[name] = async (...args: unknown[]) => {
-      await wait();
-      const out = await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+      const out = await inPoolSlot(ms, name, () => (fn as (...a: unknown[]) => Promise<unknown>)(...args));
       return name === 'open' ? wrapHandle(out as FileHandle) : out;
     };
   }
@@ -121,8 +211,8 @@ async function run(latencyMs: number): Promise<Result> {
   const root = mkdtempSync(join(values.dir as string, 'efsink-latency-'));
   const config = loadSinkConfig({ root, segmentRetentionSeconds: 3600 }, 'flags');
   const sink = createSink(config, { log: silentLogger });
-  const counter = { calls: 0 };
-  const restore = installFsPort(slowPort(latencyMs, counter));
+  counter.calls = 0;
+  const restore = installFsPort(slowPort(latencyMs));
   const total = Math.ceil(RATE * SECONDS);
   const landedAt: number[] = []; // landing completion times, in completion order
   const t0 = performance.now();
@@ -184,7 +274,9 @@ async function run(latencyMs: number): Promise<Result> {
     const lag = assembled < landedAt.length ? start - (landedAt[assembled] as number) : 0;
     maxLagMs = Math.max(maxLagMs, lag);
     const before = counter.calls;
+    profile.lastChange = performance.now();
     const report = await role.run('assembler', () => sink.assemble());
+    profileTick(performance.now());
     callsInPasses += counter.calls - before;
     if (report.failed.length > 0) throw new Error(`pass failed: ${JSON.stringify(report.failed)}`);
     const appended = report.files.reduce((n, f) => n + f.appendedSegments, 0);
@@ -197,6 +289,7 @@ async function run(latencyMs: number): Promise<Result> {
     if (appended === 0) await sleep(5);
   }
   const elapsedS = (performance.now() - t0) / 1000;
+  if (values.profile) printProfile(latencyMs);
   await landers;
   restore();
   rmSync(root, { recursive: true, force: true });
@@ -214,8 +307,20 @@ async function run(latencyMs: number): Promise<Result> {
   };
 }
 
+function printProfile(latencyMs: number): void {
+  const total = profile.idleMs + profile.multiMs + [...profile.serialMs.values()].reduce((a, b) => a + b, 0);
+  console.log(
+    `profile L=${latencyMs}: in passes ${(total / 1000).toFixed(1)} s; no call in flight ${(profile.idleMs / 1000).toFixed(1)} s; several ${(profile.multiMs / 1000).toFixed(1)} s; one (serial) by caller:`,
+  );
+  for (const [label, ms] of [...profile.serialMs].sort((a, b) => b[1] - a[1]).slice(0, 30))
+    console.log(`  ${(ms / 1000).toFixed(2).padStart(6)} s  ${label}`);
+  profile.serialMs.clear();
+  profile.idleMs = 0;
+  profile.multiMs = 0;
+}
+
 console.log(
-  `bench:latency — ${RATE} units/s into one hourly file for ${SECONDS} s, file-system calls delayed by ${LATENCIES.join(', ')} ms (${gitDescription()}, node ${process.version})`,
+  `bench:latency — ${RATE} units/s into one hourly file for ${SECONDS} s, file-system calls delayed by ${LATENCIES.join(', ')} ms, thread pool ${THREADPOOL} (${gitDescription()}, node ${process.version})`,
 );
 const results: Result[] = [];
 for (const l of LATENCIES) {

@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../src/config/env-names.js';
+import { THREADPOOL_ENV, THREADPOOL_SIZE } from '../../src/config/threadpool.js';
 import { createWriterSecurityGroup, type EfsAccess } from './efs-access.js';
 import { ConstructConfigError } from './errors.js';
 import { acknowledgeNag, managedPolicyFinding } from './nag.js';
@@ -153,6 +154,8 @@ export function createEfsinkFunction(
   const securityGroup = createWriterSecurityGroup(scope, `${id}SecurityGroup`, props.efs.vpc, `efsink ${id}`);
   const environment: Record<string, string> = {
     NODE_OPTIONS: '--enable-source-maps',
+    // Read by libuv when the runtime starts, before any handler code (src/config/threadpool.ts).
+    [THREADPOOL_ENV]: String(THREADPOOL_SIZE),
     [ENV.root]: props.efs.mountPath,
     ...props.environment,
   };

@@ -27,6 +27,7 @@ import {
   mib,
   requestBodyBytesFor,
 } from '../../src/config/receiver-memory.js';
+import { THREADPOOL_ENV, THREADPOOL_SIZE } from '../../src/config/threadpool.js';
 import { METRICS_SERVICE, MetricName } from '../../src/observability/metrics.js';
 import type { AccessLogsTarget } from './access-logs.js';
 import {
@@ -423,6 +424,8 @@ export class FirehoseHttpEndpointToEfs extends Construct {
       portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
       environment: {
         [ENV.root]: this.efs.mountPath,
+        // Also in the image; set here too for an image built some other way (src/config/threadpool.ts).
+        [THREADPOOL_ENV]: String(THREADPOOL_SIZE),
         // Derived from the load balancer's idle timeout, so the load balancer closes idle connections first.
         [RECEIVER_ENV.keepAliveTimeoutSeconds]: String(keepAliveTimeoutSecondsFor(idleTimeout.toSeconds())),
         [RECEIVER_ENV.metricsService]: this.metricsService,
