@@ -85,6 +85,7 @@ describe(`${DOC} lists exactly the error catalogue (${CATALOGUE})`, () => {
       RESOURCE_NOT_FOUND: 'an API Gateway gateway-response type the simulator renders',
       MISSING_AUTHENTICATION_TOKEN: 'an API Gateway gateway-response type the simulator renders',
       INTEGRATION_TIMEOUT: 'an API Gateway gateway-response type the simulator renders',
+      UV_THREADPOOL_SIZE: "libuv's environment variable for its thread pool size",
     };
     const found = new Map<string, string>();
     const walk = (dir: string): void => {
