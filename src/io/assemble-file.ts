@@ -41,6 +41,7 @@ import {
 import type { RootLayout } from './layout.js';
 import { acquireLease, type HeldLease } from './lease.js';
 import { mapBounded } from './map-bounded.js';
+import { ReadAhead, type Reserve } from './read-ahead.js';
 
 export interface AssembleOptions {
   readonly layout: RootLayout;
@@ -57,6 +58,8 @@ export interface AssembleOptions {
   readonly onStep?: (step: string) => void | Promise<void>;
   /** Bytes between recorded checkpoints of a takeover copy (default COPY_CHECKPOINT_BYTES; tests use less). */
   readonly copyCheckpointBytes?: number;
+  /** Least time between two housekeeping runs of this process on this root (default HOUSEKEEPING_INTERVAL_MS; 0: every pass). */
+  readonly housekeepingIntervalMs?: number;
 }
 
 export interface FileReport {
@@ -73,11 +76,15 @@ export interface FileReport {
 }
 
 /**
- * Segments read (and markers looked up, linked, retired) at the same time. On EFS a metadata
- * operation costs 1–3 ms and throughput comes from parallelism (issue 10 item 2); 8 keeps the
- * memory of one window at 8 segments on top of the batch.
+ * Calls in flight per pass for per-segment work: marker lookups and reads, marker links,
+ * retirements. On EFS a metadata operation costs 1–3 ms and throughput comes from parallelism
+ * (issue 10 item 2). Memory does not depend on it: the read-ahead is bounded in bytes (one batch).
+ * 32 of the process's 64 pool threads (src/config/threadpool.ts), leaving the rest to landing
+ * (`efsink serve` lands and assembles in one process). `npm run bench:latency` (bench/README.md).
  */
-export const SEGMENT_CONCURRENCY = 8;
+export const SEGMENT_CONCURRENCY = 32;
+/** Segments looked up or read ahead of the appends, at most (their bytes are bounded separately). */
+const READ_WINDOW = 4 * SEGMENT_CONCURRENCY;
 /** Claims older than this many epochs are pruned; the state folder's listing stays this short. */
 const CLAIMS_KEPT = 8;
 /** Width of one folder of retired segments; whole folders are removed once past the retention. */
@@ -127,9 +134,11 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
   const names = await listSegments(segDir);
   if (names.length === 0) return { ...report, status: 'idle' };
 
-  await ensureDir(join(stateDir, DONE_DIR));
-  await ensureDir(join(stateDir, BATCHES_DIR));
-  await ensureDir(layout.tmp);
+  await Promise.all([
+    ensureDir(join(stateDir, DONE_DIR)),
+    ensureDir(join(stateDir, BATCHES_DIR)),
+    ensureDir(layout.tmp),
+  ]);
   const acquired = await acquireLease(stateDir, layout.tmp, opts, async (epoch) => {
     return (await readJournal(stateDir, epoch))?.released === true;
   });
@@ -254,29 +263,43 @@ type Loaded =
       readonly meta: SegmentMeta | undefined;
     };
 
+/**
+ * Appends the pending segments in name order. Segments are looked up and read ahead of the appends
+ * (ReadAhead: SEGMENT_CONCURRENCY at a time, at most one batch of bytes waiting), so reading the
+ * next batch overlaps with committing this one; a committed batch's segments are retired in the
+ * background while the pass goes on, and every retirement has finished before this returns.
+ */
 async function appendPending(ctx: PassContext, names: readonly string[], start: Journal): Promise<Journal> {
   const { opts, report } = ctx;
   let journal = start;
   let chunks: { name: string; body: Buffer; meta: SegmentMeta | undefined }[] = [];
   let batchBytes = 0;
   const duplicates: string[] = [];
+  const retiring: Promise<void>[] = [];
   const flush = async (): Promise<void> => {
     if (chunks.length === 0) return;
     journal = await commitBatch(ctx, journal, chunks);
-    await retire(
+    const committed = retire(
       ctx,
       chunks.map((c) => c.name),
     );
+    committed.catch(() => {}); // its error is collected below, once the pass's own work is over
+    retiring.push(committed);
     chunks = [];
     batchBytes = 0;
   };
-  // A window of segments is looked up and read concurrently, then appended in name order.
-  for (let i = 0; i < names.length; i += SEGMENT_CONCURRENCY) {
-    const head = journal;
-    const window = names.slice(i, i + SEGMENT_CONCURRENCY);
-    const loaded = await mapBounded(window, SEGMENT_CONCURRENCY, (name) => loadSegment(ctx, head, name));
-    const goneAt = loaded.findIndex((l) => l.kind === 'gone');
-    for (const l of goneAt < 0 ? loaded : loaded.slice(0, goneAt)) {
+  const reader = new ReadAhead(
+    names,
+    { concurrency: SEGMENT_CONCURRENCY, window: READ_WINDOW, budgetBytes: opts.maxBatchBytes },
+    (name, reserve) => loadSegment(ctx, start, name, reserve),
+  );
+  let passError: { readonly err: unknown } | undefined;
+  try {
+    for (let l = await reader.next(); l !== undefined; l = await reader.next()) {
+      // Gone since the listing: another holder retired it (then this one is being fenced), or ESTALE
+      // was transient. Appending the segments after it would put them before it in the file (found
+      // by the fault sweep, src/io/faults.test.ts): stop here; the next pass lists again.
+      if (l.kind === 'gone') break;
       if (l.kind === 'duplicate') {
         report.duplicateSegments++;
         duplicates.push(l.name);
@@ -286,26 +309,50 @@ async function appendPending(ctx: PassContext, names: readonly string[], start: 
         if (batchBytes >= opts.maxBatchBytes) await flush();
       }
     }
-    // Gone since the listing: another holder retired it (then this one is being fenced), or ESTALE
-    // was transient. Appending the segments after it would put them before it in the file (found
-    // by the fault sweep, src/io/faults.test.ts): stop here; the next pass lists again.
-    if (goneAt >= 0) break;
+    await flush();
+  } catch (err) {
+    passError = { err };
   }
-  await flush();
+  // Nothing may keep running after the pass (its lease is released next).
+  await reader.close();
+  const retireFailure = (await Promise.allSettled(retiring)).find((r) => r.status === 'rejected');
+  // The pass's own error wins; else a failed retirement fails the pass (its segments stay pending,
+  // and the next pass retires them as duplicates).
+  if (passError !== undefined) throw passError.err;
+  if (retireFailure !== undefined) throw retireFailure.reason;
   // A duplicate is a segment this lineage already holds (a redelivery, or a pass that crashed
   // after its commit and before retiring): it leaves the pending folder the same way.
   await retire(ctx, duplicates);
   return journal;
 }
 
-async function loadSegment(ctx: PassContext, head: Journal, name: string): Promise<Loaded> {
+async function loadSegment(ctx: PassContext, head: Journal, name: string, reserve: Reserve): Promise<Loaded> {
   if (await isAssembled(ctx.stateDir, head, name)) return { kind: 'duplicate', name };
-  let file: Buffer;
+  const path = join(ctx.segDir, name);
+  let fh: FileHandle;
   try {
-    file = await fs.readFile(join(ctx.segDir, name), { flag: READ_NOFOLLOW });
+    fh = await fs.open(path, READ_NOFOLLOW);
   } catch (err) {
     if (isGone(err)) return { kind: 'gone', name }; // retired by a pass whose claim preceded ours
-    throw refuseIfSymlink(err, join(ctx.segDir, name));
+    throw refuseIfSymlink(err, path);
+  }
+  let file: Buffer;
+  try {
+    // The size first (on NFS the OPEN's reply carries the attributes, so no extra round trip), so
+    // that the read-ahead's memory is bounded in bytes before the body is read. A landed segment
+    // never changes (temp + fsync + rename), so its size is its length.
+    const { size } = await fh.stat();
+    await reserve(size);
+    file = Buffer.allocUnsafe(size);
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await fh.read(file, at, size - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    file = file.subarray(0, at);
+  } finally {
+    await fh.close();
   }
   let header: SegmentHeader;
   try {
