@@ -3,7 +3,13 @@ import { codeOf } from '../core/error-catalogue.js';
 import { isEfsinkError } from '../core/errors.js';
 import { SEGMENT_SUFFIX } from '../core/write/plan-segments.js';
 import { SegmentErrorCode } from '../core/write/segment-file.js';
-import { type AssembleOptions, assembleFile, type FileReport, pruneRetired } from './assemble-file.js';
+import {
+  type AssembleOptions,
+  assembleFile,
+  type FileReport,
+  pruneRetired,
+  SEGMENT_CONCURRENCY,
+} from './assemble-file.js';
 import { assertDir, registerRoot } from './confine.js';
 import { pendingSegments } from './coverage.js';
 import { isGone } from './errors.js';
@@ -65,10 +71,33 @@ export async function assemblePass(opts: AssembleOptions, pass: PassOptions = {}
   }
   const stuck = [...files.filter((f) => f.status === 'busy'), ...failed].map((f) => f.relPath);
   const oldestUnassembledAgeMs = await oldestPendingAge(opts, stuck);
-  const sweptTempFiles = await sweepTemp(opts.layout.tmp, opts.now());
-  await pruneRetired(opts.layout, opts.now(), opts.segmentRetentionMs);
-  await pruneEmptyDirs(opts.layout.segments, opts.now());
+  const sweptTempFiles = await housekeeping(opts);
   return { files, failed, sweptTempFiles, oldestUnassembledAgeMs };
+}
+
+/**
+ * Housekeeping runs at most this often per process and root. None of it is urgent (temp files are
+ * swept after an hour, retired segments after the retention, empty folders after 10 idle minutes),
+ * and run after every pass it cost more than the pass's own serial work at EFS latency: a stat of
+ * every temp file landers had in flight, two walks of the segment tree (`npm run bench:latency
+ * -- --profile`, bench/README.md). A CLI pass is one process, so it always runs there.
+ */
+export const HOUSEKEEPING_INTERVAL_MS = 60_000;
+const lastHousekeeping = new Map<string, number>();
+
+/** Temp sweep, retired and empty-folder pruning, concurrently; the number of temp files swept. */
+async function housekeeping(opts: AssembleOptions): Promise<number> {
+  const now = opts.now();
+  const last = lastHousekeeping.get(opts.layout.root);
+  const interval = opts.housekeepingIntervalMs ?? HOUSEKEEPING_INTERVAL_MS;
+  if (last !== undefined && now >= last && now - last < interval) return 0;
+  lastHousekeeping.set(opts.layout.root, now);
+  const [swept] = await Promise.all([
+    sweepTemp(opts.layout.tmp, now),
+    pruneRetired(opts.layout, now, opts.segmentRetentionMs),
+    pruneEmptyDirs(opts.layout.segments, now),
+  ]);
+  return swept;
 }
 
 async function oldestPendingAge(opts: AssembleOptions, relPaths: readonly string[]): Promise<number> {
@@ -87,6 +116,8 @@ async function oldestPendingAge(opts: AssembleOptions, relPaths: readonly string
   return oldest;
 }
 
+const WALK_CONCURRENCY = 8;
+
 /** Relative output paths: the directories under segments/ that directly hold `*.seg` files. */
 export async function findOutputsWithSegments(segmentsRoot: string): Promise<string[]> {
   const out: string[] = [];
@@ -101,7 +132,9 @@ export async function findOutputsWithSegments(segmentsRoot: string): Promise<str
     if (entries.some((e) => e.isFile() && e.name.endsWith(SEGMENT_SUFFIX))) {
       out.push(relative(segmentsRoot, dir).split(sep).join('/'));
     }
-    for (const e of entries) if (e.isDirectory()) await walk(join(dir, e.name));
+    // Sibling folders at once: each listing is a round trip (the result is sorted below).
+    const subdirs = entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+    await mapBounded(subdirs, WALK_CONCURRENCY, walk);
   }
   await walk(segmentsRoot);
   return out.sort();
@@ -124,7 +157,8 @@ async function sweepTemp(tmpDir: string, now: number): Promise<number> {
     return 0;
   }
   let swept = 0;
-  for (const name of names) {
+  // One stat per temp file, many at once: at 300 landings/s many are in flight at any moment.
+  await mapBounded(names, SEGMENT_CONCURRENCY, async (name) => {
     const path = join(tmpDir, name);
     try {
       const st = await fs.stat(path);
@@ -133,7 +167,7 @@ async function sweepTemp(tmpDir: string, now: number): Promise<number> {
         swept++;
       }
     } catch {}
-  }
+  });
   return swept;
 }
 

@@ -56,7 +56,16 @@ function sinkAt(root: string, maxBatchBytes = 1 << 20): { config: SinkConfig; si
     { root, segmentRetentionSeconds: 0, leaseSeconds: 30, maxBatchBytes, assembleConcurrency: 1 },
     'flags',
   );
-  return { config, sink: createSink(config, { log: silentLogger, now: () => NOW, holder: 'sweep' }) };
+  return {
+    config,
+    sink: createSink(config, {
+      log: silentLogger,
+      now: () => NOW,
+      holder: 'sweep',
+      // Every pass sweeps and prunes, so the sweep covers housekeeping's calls in each run.
+      housekeepingIntervalMs: 0,
+    }),
+  };
 }
 
 function planOf(config: SinkConfig, d: Delivery): UnitPlan {

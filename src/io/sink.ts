@@ -25,6 +25,7 @@ export interface SinkDeps {
   readonly now?: () => number;
   readonly holder?: string;
   readonly onStep?: (step: string) => void | Promise<void>;
+  readonly housekeepingIntervalMs?: number;
 }
 
 export function createSink(config: SinkConfig, deps: SinkDeps): Sink {
@@ -39,6 +40,9 @@ export function createSink(config: SinkConfig, deps: SinkDeps): Sink {
     now: deps.now ?? Date.now,
     log: deps.log,
     ...(deps.onStep ? { onStep: deps.onStep } : {}),
+    ...(deps.housekeepingIntervalMs !== undefined
+      ? { housekeepingIntervalMs: deps.housekeepingIntervalMs }
+      : {}),
   };
   return {
     layout,
