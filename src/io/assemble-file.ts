@@ -134,11 +134,12 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
   const names = await listSegments(segDir);
   if (names.length === 0) return { ...report, status: 'idle' };
 
-  await Promise.all([
-    ensureDir(join(stateDir, DONE_DIR)),
-    ensureDir(join(stateDir, BATCHES_DIR)),
-    ensureDir(layout.tmp),
-  ]);
+  // One after another: siblings created at once race on their missing parents, and the number of
+  // calls a pass makes would differ from run to run (the fault sweep, src/io/faults.test.ts, numbers
+  // them). Once created, each is one lstat.
+  await ensureDir(join(stateDir, DONE_DIR));
+  await ensureDir(join(stateDir, BATCHES_DIR));
+  await ensureDir(layout.tmp);
   const acquired = await acquireLease(stateDir, layout.tmp, opts, async (epoch) => {
     return (await readJournal(stateDir, epoch))?.released === true;
   });
