@@ -9,6 +9,7 @@ import { pendingSegments } from './coverage.js';
 import { isGone } from './errors.js';
 import { fs } from './fs-port.js';
 import { mapBounded } from './map-bounded.js';
+import { maybeSweepIdleState, type SealBudget, type SealSweepReport } from './seal.js';
 
 export interface AssembleReport {
   readonly files: readonly FileReport[];
@@ -19,6 +20,11 @@ export interface AssembleReport {
    * 0 when none. Alarmed on in infra (a stuck file shows up here, not as an error).
    */
   readonly oldestUnassembledAgeMs: number;
+  /**
+   * The sealing sweep this pass ran (ADR 0017), at most one per SEAL_SWEEP_INTERVAL_MS per process;
+   * undefined when it was not due. Its failures are its own: they never fail the pass.
+   */
+  readonly seal?: SealSweepReport;
 }
 
 /** Temp files older than this are leftovers of crashed writers (a live write takes milliseconds). */
@@ -31,6 +37,8 @@ export interface PassOptions {
    * same order as a serial pass.
    */
   readonly concurrency?: number;
+  /** Limits of the sealing sweep (default DEFAULT_SEAL_BUDGET). */
+  readonly sealBudget?: SealBudget;
 }
 
 /**
@@ -68,7 +76,8 @@ export async function assemblePass(opts: AssembleOptions, pass: PassOptions = {}
   const sweptTempFiles = await sweepTemp(opts.layout.tmp, opts.now());
   await pruneRetired(opts.layout, opts.now(), opts.segmentRetentionMs);
   await pruneEmptyDirs(opts.layout.segments, opts.now());
-  return { files, failed, sweptTempFiles, oldestUnassembledAgeMs };
+  const seal = await maybeSweepIdleState(opts, pass.sealBudget);
+  return { files, failed, sweptTempFiles, oldestUnassembledAgeMs, ...(seal ? { seal } : {}) };
 }
 
 async function oldestPendingAge(opts: AssembleOptions, relPaths: readonly string[]): Promise<number> {
