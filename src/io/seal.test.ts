@@ -13,7 +13,7 @@ import { forgetVerifiedDirs } from './confine.js';
 import { readCoverage } from './coverage.js';
 import { type FsPort, installFsPort, realFs } from './fs-port.js';
 import { rootLayout } from './layout.js';
-import { forgetSealSchedule, sweepIdleState } from './seal.js';
+import { forgetSealSchedule, maybeSweepIdleState, sweepIdleState } from './seal.js';
 import { createSink, type Sink } from './sink.js';
 
 /**
@@ -238,6 +238,26 @@ describe('sealing idle assembly state (ADR 0017)', () => {
     expect(await list(join(root, '.efsink/gc', dayBucket(clock.now - 3 * DAY_MS)))).toContain(
       entryName(REL14),
     );
+  });
+
+  it('sweeps at most once per 10 minutes per process, and again after 15 s while a backlog is left', async () => {
+    const s = setup();
+    await deliver(s, early);
+    expect((await assembleOk(s)).seal).toBeDefined(); // the first pass of a process sweeps
+    expect((await assembleOk(s)).seal).toBeUndefined();
+    clock.now += 9 * 60_000;
+    expect((await assembleOk(s)).seal).toBeUndefined();
+    clock.now += 60_000;
+    expect((await assembleOk(s)).seal).toMatchObject({ exhausted: false });
+    // A backlog: a sweep that stops on its budget is followed by another 15 s later, not 10 min.
+    await pastSealAge();
+    const budget = { timeMs: 60_000, markers: 2, entries: 100 };
+    const first = await maybeSweepIdleState(s.opts, budget);
+    expect(first).toMatchObject({ exhausted: true, removedMarkers: 2 });
+    clock.now += 14_000;
+    expect(await maybeSweepIdleState(s.opts, budget)).toBeUndefined();
+    clock.now += 1_000;
+    expect(await maybeSweepIdleState(s.opts, budget)).toMatchObject({ removedMarkers: 2 });
   });
 
   it('registers a file once per process per day, not on every pass', async () => {

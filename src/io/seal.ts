@@ -39,12 +39,17 @@ import { mapBounded } from './map-bounded.js';
 export const DEFAULT_SEAL_AFTER_MS = 15 * 86_400_000;
 /** A process sweeps at most this often (per root) when its last sweep finished its work. */
 export const SEAL_SWEEP_INTERVAL_MS = 10 * 60_000;
-/**
- * How soon a process sweeps again when its last sweep stopped on its budget (a backlog): about 12%
- * of the time of a receiver that assembles back to back. On EFS (≈ 2.5 ms per REMOVE, 8 in flight)
- * a 2 s sweep removes about 6,000 markers, so this keeps up with about 400 assembled segments/s.
- */
+/** How soon a process sweeps again when its last sweep stopped on its budget (a backlog). */
 export const SEAL_BACKLOG_INTERVAL_MS = 15_000;
+/**
+ * A sweep may take this share of the time since the previous one started, from
+ * DEFAULT_SEAL_BUDGET.timeMs up to SEAL_MAX_TIME_MS. At 2.5 ms per call, 8 in flight, a sweep removes
+ * about 3,100 markers/s (measured with an injected delay; 55,000/s on a local disk), so 10% keeps up
+ * with about 310 assembled segments/s whether passes come every 5 s (receiver) or every minute
+ * (the scheduled Lambda): ADR 0017.
+ */
+export const SEAL_DUTY_SHARE = 0.1;
+export const SEAL_MAX_TIME_MS = 10_000;
 
 export interface SealBudget {
   /** Wall time one sweep may take (checked between removals of one chunk of markers). */
@@ -55,7 +60,7 @@ export interface SealBudget {
   readonly entries: number;
 }
 
-export const DEFAULT_SEAL_BUDGET: SealBudget = { timeMs: 2_000, markers: 20_000, entries: 1_000 };
+export const DEFAULT_SEAL_BUDGET: SealBudget = { timeMs: 2_000, markers: 200_000, entries: 10_000 };
 
 /** Markers read from `done/` at a time (bounded memory whatever the folder holds). */
 const MARKER_CHUNK = 1_024;
@@ -101,13 +106,23 @@ const lastSweep = new Map<string, { atMs: number; exhausted: boolean }>();
  */
 export async function maybeSweepIdleState(
   opts: AssembleOptions,
-  budget: SealBudget = DEFAULT_SEAL_BUDGET,
+  fixedBudget?: SealBudget,
 ): Promise<SealSweepReport | undefined> {
   const key = resolve(opts.layout.root);
   const previous = lastSweep.get(key);
   const now = opts.now();
   const gap = previous?.exhausted ? SEAL_BACKLOG_INTERVAL_MS : SEAL_SWEEP_INTERVAL_MS;
   if (previous !== undefined && now - previous.atMs < gap && now >= previous.atMs) return undefined;
+  const budget = fixedBudget ?? {
+    ...DEFAULT_SEAL_BUDGET,
+    timeMs:
+      previous === undefined
+        ? DEFAULT_SEAL_BUDGET.timeMs
+        : Math.min(
+            SEAL_MAX_TIME_MS,
+            Math.max(DEFAULT_SEAL_BUDGET.timeMs, SEAL_DUTY_SHARE * (now - previous.atMs)),
+          ),
+  };
   // Taken before the sweep starts, so that concurrent passes of one process do not sweep together.
   lastSweep.set(key, { atMs: now, exhausted: false });
   try {
