@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSinkConfig } from '../../src/config/sink-config.js';
-import { ingestCloudWatchLogsEvent } from '../../src/lambda/cloudwatch-logs.js';
 import { dayBucket } from '../../src/io/activity-index.js';
 import { createSink } from '../../src/io/sink.js';
+import { ingestCloudWatchLogsEvent } from '../../src/lambda/cloudwatch-logs.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { noMetrics } from '../../src/observability/metrics.js';
 import { finished, runCli, spawnCli } from '../support/cli.js';
@@ -51,7 +51,11 @@ let reference: Map<string, Buffer>;
 let referenceLater: Map<string, Buffer>;
 
 /** Lands and assembles `batches` in process, with a clock `clockOffsetMs` away from now. */
-async function build(root: string, batches: readonly (readonly Delivery[])[], clockOffsetMs = 0): Promise<void> {
+async function build(
+  root: string,
+  batches: readonly (readonly Delivery[])[],
+  clockOffsetMs = 0,
+): Promise<void> {
   const config = loadSinkConfig({ root, segmentRetentionSeconds: 0 }, 'flags');
   const sink = createSink(config, { log: silentLogger, now: () => Date.now() + clockOffsetMs });
   for (const b of batches) {
