@@ -136,7 +136,7 @@ describe('sealing crash safety (real SIGKILL, ADR 0017)', () => {
     expect(await readOutputs(root)).toEqual(referenceLater);
   });
 
-  it('converges when the index bucket is renamed to an older day by hand (an entry is a hint only)', async () => {
+  it('an entry is only a hint: a file written since is moved to the bucket of its last write and keeps its markers', async () => {
     const root = join(work, 'renamed');
     await build(root, [early], -3 * DAY_MS);
     const gc = join(root, '.efsink/gc');
