@@ -174,6 +174,7 @@ export function assemblerProps(
     ...(parent.logRetention === undefined ? {} : { logRetention: parent.logRetention }),
     ...(parent.pathTemplate === undefined ? {} : { pathTemplate: parent.pathTemplate }),
     ...(parent.segmentRetention === undefined ? {} : { segmentRetention: parent.segmentRetention }),
+    ...(parent.sealAfter === undefined ? {} : { sealAfter: parent.sealAfter }),
     ...(parent.maxDecompressedBytes === undefined
       ? {}
       : { maxDecompressedBytes: parent.maxDecompressedBytes }),

@@ -41,6 +41,12 @@ export interface EfsinkFunctionOptions {
    */
   readonly segmentRetention?: Duration;
   /**
+   * After how long without a write an output file's `done/` dedupe markers are removed
+   * (`EFSINK_SEAL_AFTER_SECONDS`, ADR 0017); shorter than the default shortens the dedupe window.
+   * @default - not set: the handlers use 15 days (the longest redelivery window plus a day)
+   */
+  readonly sealAfter?: Duration;
+  /**
    * Hard cap on the decompressed bytes of one delivery unit (`EFSINK_MAX_DECOMPRESSED_BYTES`), the
    * gzip-bomb guard.
    * @default - not set: the handlers use their built-in cap
@@ -163,6 +169,7 @@ export function createEfsinkFunction(
   if (props.segmentRetention !== undefined) {
     environment[ENV.segmentRetentionSeconds] = String(props.segmentRetention.toSeconds());
   }
+  if (props.sealAfter !== undefined) environment[ENV.sealAfterSeconds] = String(props.sealAfter.toSeconds());
   if (props.maxDecompressedBytes !== undefined) {
     environment[ENV.maxDecompressedBytes] = String(props.maxDecompressedBytes);
   }

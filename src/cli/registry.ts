@@ -41,7 +41,13 @@ export interface CommandSpec {
  * Each command lists exactly the settings it consults, so no flag is accepted and ignored
  * (`verify` takes no --lease-seconds; only `ingest cloudwatch` can assemble after ingest).
  */
-const ASSEMBLY = ['leaseSeconds', 'segmentRetentionSeconds', 'maxBatchBytes', 'assembleConcurrency'] as const;
+const ASSEMBLY = [
+  'leaseSeconds',
+  'segmentRetentionSeconds',
+  'sealAfterSeconds',
+  'maxBatchBytes',
+  'assembleConcurrency',
+] as const;
 const SOURCE = ['endpoint', 'region', 'rate', 'maxAttempts', 'retryBaseMs'] as const;
 /** FilterLogEvents: 5 TPS per account and Region, not adjustable (CloudWatch Logs quotas); leave 1 for others. */
 export const DEFAULT_CLOUDWATCH_RATE_PER_SECOND = 4;

@@ -8,6 +8,7 @@ export const ENV = {
   root: SETTINGS.root.env,
   pathTemplate: SETTINGS.pathTemplate.env,
   segmentRetentionSeconds: SETTINGS.segmentRetentionSeconds.env,
+  sealAfterSeconds: SETTINGS.sealAfterSeconds.env,
   maxDecompressedBytes: SETTINGS.maxDecompressedBytes.env,
   leaseSeconds: SETTINGS.leaseSeconds.env,
   assembleAfterIngest: SETTINGS.assembleAfterIngest.env,

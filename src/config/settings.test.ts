@@ -79,6 +79,7 @@ const SAMPLES: Partial<Record<SettingKey, readonly [string, unknown, string, unk
   root: ['/flag/root', '/flag/root', '/env/root', '/env/root'],
   pathTemplate: ['{logGroup}/{HH}.log', '{logGroup}/{HH}.log', '{yyyy}/{HH}.log', '{yyyy}/{HH}.log'],
   segmentRetentionSeconds: ['100', 100, '200', 200],
+  sealAfterSeconds: ['86400', 86400, '3600', 3600],
   maxDecompressedBytes: ['4096', 4096, '8192', 8192],
   leaseSeconds: ['10', 10, '20', 20],
   maxBatchBytes: ['1000', 1000, '2000', 2000],

@@ -122,6 +122,20 @@ export const SETTINGS = {
     help: 'how long an assembled segment is kept under `.efsink/retired/` (for repairs by hand; dedupe does not depend on it, ADR 0013)',
   }),
   /**
+   * After this long without a write, an output file's `done/` markers (one per assembled segment,
+   * ADR 0013) are removed by a sweep (ADR 0017). The default is the longest redelivery window (SQS
+   * DLQ redrive, 14 days) plus a day; less shortens how long a redelivered unit is recognized.
+   */
+  sealAfterSeconds: setting({
+    flag: 'seal-after-seconds',
+    arg: 'N',
+    env: 'EFSINK_SEAL_AFTER_SECONDS',
+    kind: 'int',
+    schema: (z) => intIn(z, 1, 366 * 86_400),
+    default: 15 * 86_400,
+    help: "after how long without a write an output file's `done/` dedupe markers are removed (ADR 0017); below the default (15 days) a redelivery later than this is appended again",
+  }),
+  /**
    * CloudWatch Logs batches are at most ~1 MB compressed (the Lambda asynchronous payload limit);
    * 256 MiB leaves room for 100× compression of text.
    */

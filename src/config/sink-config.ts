@@ -9,6 +9,7 @@ export const SINK_KEYS = [
   'root',
   'pathTemplate',
   'segmentRetentionSeconds',
+  'sealAfterSeconds',
   'maxDecompressedBytes',
   'leaseSeconds',
   'maxBatchBytes',

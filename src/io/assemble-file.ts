@@ -8,6 +8,7 @@ import {
 } from '../core/write/segment-file.js';
 import type { SegmentMeta } from '../core/write/segment-meta.js';
 import type { Logger } from '../observability/logger.js';
+import { noteActivity } from './activity-index.js';
 import {
   assertDir,
   ensureDir,
@@ -60,7 +61,18 @@ export interface AssembleOptions {
   readonly copyCheckpointBytes?: number;
   /** Least time between two housekeeping runs of this process on this root (default HOUSEKEEPING_INTERVAL_MS; 0: every pass). */
   readonly housekeepingIntervalMs?: number;
+  /**
+   * A file with no write for longer than this loses its `done/` markers (ADR 0017); the default,
+   * DEFAULT_SEAL_AFTER_MS (15 days), is past every source's redelivery window.
+   */
+  readonly sealAfterMs?: number;
 }
+
+/**
+ * What a sealing pass does while it holds the file's lease (ADR 0017): called after the lease is
+ * taken and the head read, before the pass releases. A sealing pass never writes the output file.
+ */
+export type SealHook = (held: { readonly stateDir: string; readonly lease: HeldLease }) => Promise<void>;
 
 export interface FileReport {
   readonly relPath: string;
@@ -114,7 +126,11 @@ type Report = {
  *  6. mark the head released.
  * Nothing in it reads or writes anything proportional to the hour's history.
  */
-export async function assembleFile(opts: AssembleOptions, relPath: string): Promise<FileReport> {
+export async function assembleFile(
+  opts: AssembleOptions,
+  relPath: string,
+  seal?: SealHook,
+): Promise<FileReport> {
   const { layout, log } = opts;
   registerRoot(layout.root, layout.segments);
   const step = opts.onStep ?? (() => {});
@@ -132,7 +148,9 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
   };
 
   const names = await listSegments(segDir);
-  if (names.length === 0) return { ...report, status: 'idle' };
+  // A sealing pass (ADR 0017) works only on a file with nothing pending; a normal one only on one with.
+  if ((names.length === 0) !== (seal !== undefined)) return { ...report, status: 'idle' };
+  if (seal === undefined) await noteActivity(layout, relPath, opts.now(), log);
 
   // One after another: siblings created at once race on their missing parents, and the number of
   // calls a pass makes would differ from run to run (the fault sweep, src/io/faults.test.ts, numbers
@@ -180,6 +198,25 @@ export async function assembleFile(opts: AssembleOptions, relPath: string): Prom
       // Bytes past the committed length on a released file were written by no efsink pass of this
       // lineage (one crashed mid-batch would have left its journal open): copy, never truncate in place.
       if (size > base.committedLength) takeOver = true;
+    }
+    if (seal !== undefined) {
+      // Sealing never writes the output file, so it never copies it: when a takeover is due (a
+      // crashed or broken epoch), it stays due for the next pass that appends, exactly as it would
+      // have without the seal, and this epoch gives its claim back without a head. Otherwise it
+      // leaves a released head bound to the same inode, so the next pass reuses it (ADR 0013 §2),
+      // even when the seal failed midway: it wrote nothing another writer could have torn.
+      try {
+        await seal({ stateDir, lease });
+      } finally {
+        if (!takeOver) {
+          await writeJournal(stateDir, layout.tmp, { ...base, epoch, released: true });
+          journalReleased = true;
+        }
+      }
+      if (takeOver) return { ...report, status: 'assembled' };
+      await step('released');
+      await pruneState(stateDir, await listState(stateDir), epoch - 1, epoch - CLAIMS_KEPT, base.ino);
+      return { ...report, status: 'assembled' };
     }
     let journal: Journal;
     if (takeOver) {

@@ -15,6 +15,7 @@ import { pendingSegments } from './coverage.js';
 import { isGone } from './errors.js';
 import { fs } from './fs-port.js';
 import { mapBounded } from './map-bounded.js';
+import { maybeSweepIdleState, type SealBudget, type SealSweepReport } from './seal.js';
 
 export interface AssembleReport {
   readonly files: readonly FileReport[];
@@ -25,6 +26,11 @@ export interface AssembleReport {
    * 0 when none. Alarmed on in infra (a stuck file shows up here, not as an error).
    */
   readonly oldestUnassembledAgeMs: number;
+  /**
+   * The sealing sweep this pass ran (ADR 0017), at most one per SEAL_SWEEP_INTERVAL_MS per process;
+   * undefined when it was not due. Its failures are its own: they never fail the pass.
+   */
+  readonly seal?: SealSweepReport;
 }
 
 /** Temp files older than this are leftovers of crashed writers (a live write takes milliseconds). */
@@ -37,6 +43,8 @@ export interface PassOptions {
    * same order as a serial pass.
    */
   readonly concurrency?: number;
+  /** Limits of the sealing sweep (default DEFAULT_SEAL_BUDGET). */
+  readonly sealBudget?: SealBudget;
 }
 
 /**
@@ -72,7 +80,8 @@ export async function assemblePass(opts: AssembleOptions, pass: PassOptions = {}
   const stuck = [...files.filter((f) => f.status === 'busy'), ...failed].map((f) => f.relPath);
   const oldestUnassembledAgeMs = await oldestPendingAge(opts, stuck);
   const sweptTempFiles = await housekeeping(opts);
-  return { files, failed, sweptTempFiles, oldestUnassembledAgeMs };
+  const seal = await maybeSweepIdleState(opts, pass.sealBudget);
+  return { files, failed, sweptTempFiles, oldestUnassembledAgeMs, ...(seal ? { seal } : {}) };
 }
 
 /**
@@ -92,12 +101,14 @@ async function housekeeping(opts: AssembleOptions): Promise<number> {
   const interval = opts.housekeepingIntervalMs ?? HOUSEKEEPING_INTERVAL_MS;
   if (last !== undefined && now >= last && now - last < interval) return 0;
   lastHousekeeping.set(opts.layout.root, now);
-  const [swept] = await Promise.all([
+  // Settled, not Promise.all: a failed part must not leave the others running behind the pass.
+  const [swept, ...rest] = await Promise.allSettled([
     sweepTemp(opts.layout.tmp, now),
     pruneRetired(opts.layout, now, opts.segmentRetentionMs),
     pruneEmptyDirs(opts.layout.segments, now),
   ]);
-  return swept;
+  for (const r of [swept, ...rest]) if (r.status === 'rejected') throw r.reason;
+  return swept.status === 'fulfilled' ? swept.value : 0;
 }
 
 async function oldestPendingAge(opts: AssembleOptions, relPaths: readonly string[]): Promise<number> {

@@ -13,6 +13,7 @@ import { silentLogger } from '../observability/logger.js';
 import { inodeOf } from './assemble-file.js';
 import { forgetVerifiedDirs } from './confine.js';
 import { currentJournal, listState } from './journal.js';
+import { forgetSealSchedule } from './seal.js';
 import { createSink, type Sink } from './sink.js';
 
 /**
@@ -76,6 +77,8 @@ async function fresh(root: string): Promise<void> {
   // Confinement caches the directories it verified (per process): forget them, so that every run
   // makes the same calls in the same order and fault point N is the same call in each (ADR 0014).
   forgetVerifiedDirs();
+  // Likewise the activity index's once-a-day registrations and the sealing sweep's schedule (ADR 0017).
+  forgetSealSchedule();
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
 }

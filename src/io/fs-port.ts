@@ -7,6 +7,7 @@ import {
   mkdir,
   mkdtemp,
   open,
+  opendir,
   readdir,
   readFile,
   readlink,
@@ -40,6 +41,7 @@ export type FsPort = Pick<
   | 'mkdir'
   | 'mkdtemp'
   | 'open'
+  | 'opendir'
   | 'readdir'
   | 'readFile'
   | 'readlink'
@@ -89,6 +91,7 @@ function realPort(): FsPort {
     mkdir: withNamedErrors(mkdir),
     mkdtemp: withNamedErrors(mkdtemp),
     open: withNamedErrors(open),
+    opendir: withNamedErrors(opendir),
     readdir: withNamedErrors(readdir),
     readFile: withNamedErrors(readFile),
     readlink: withNamedErrors(readlink),

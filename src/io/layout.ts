@@ -13,6 +13,7 @@ import { join } from 'node:path';
  * <root>/.efsink/state/<relPath>/done/<segment>   a marker per assembled segment (link to its record)
  * <root>/.efsink/retired/<minute>/<relPath>/*.seg assembled segments kept for the retention
  * <root>/.efsink/quarantine/<relPath>/*.seg damaged segment files the assembler moved aside
+ * <root>/.efsink/gc/<yyyyMMdd>/<sha256(relPath)>  output files committed to that UTC day (ADR 0017)
  * ```
  */
 export const STATE_DIR_NAME = '.efsink';
@@ -26,6 +27,8 @@ export interface RootLayout {
   readonly quarantine: string;
   /** Assembled segments, kept for the retention in folders per minute (ADR 0013). */
   readonly retired: string;
+  /** The activity index: which output files had a commit on which UTC day (ADR 0017). */
+  readonly gc: string;
 }
 
 export function rootLayout(root: string): RootLayout {
@@ -38,5 +41,6 @@ export function rootLayout(root: string): RootLayout {
     state: join(internal, 'state'),
     quarantine: join(internal, 'quarantine'),
     retired: join(internal, 'retired'),
+    gc: join(internal, 'gc'),
   };
 }

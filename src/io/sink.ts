@@ -35,6 +35,7 @@ export function createSink(config: SinkConfig, deps: SinkDeps): Sink {
     leaseMs: config.leaseSeconds * 1000,
     clockSkewMs: DEFAULT_CLOCK_SKEW_MS,
     segmentRetentionMs: config.segmentRetentionSeconds * 1000,
+    sealAfterMs: config.sealAfterSeconds * 1000,
     maxBatchBytes: config.maxBatchBytes,
     holder: deps.holder ?? `${hostname()}:${process.pid}`,
     now: deps.now ?? Date.now,

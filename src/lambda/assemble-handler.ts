@@ -27,7 +27,17 @@ export async function handler(): Promise<Pick<AssembleReport, 'failed'> & { file
       MetricName.oldestUnassembledSegmentAgeSeconds,
       Math.round(report.oldestUnassembledAgeMs / 1000),
     );
-    log.info({ files: report.files.length, failed: report.failed.length }, 'assembly pass done');
+    log.info(
+      {
+        files: report.files.length,
+        failed: report.failed.length,
+        // Sealing (ADR 0017): its failures are logged with their codes and never fail the invocation.
+        ...(report.seal
+          ? { sealedFiles: report.seal.sealedFiles, sealFailures: report.seal.failures.length }
+          : {}),
+      },
+      'assembly pass done',
+    );
     if (report.failed.length > 0) {
       // One code for the invocation, whatever the files' codes: each file's own code is in the
       // log line assemblePass wrote for it; the first is repeated here for the error report.

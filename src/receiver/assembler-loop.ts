@@ -35,6 +35,18 @@ export function assemblerLoop(deps: {
         const report = await deps.sink.assemble();
         deps.metrics.oldestUnassembledAge.set(Math.round(report.oldestUnassembledAgeMs / 1000));
         deps.metrics.assemblies.inc({ result: report.failed.length > 0 ? 'failed' : 'ok' });
+        // Sealing (ADR 0017): each failure was logged with its code where it happened.
+        const seal = report.seal;
+        if (seal !== undefined && (seal.sealedFiles > 0 || seal.failures.length > 0 || seal.exhausted))
+          deps.log.info(
+            {
+              sealedFiles: seal.sealedFiles,
+              removedMarkers: seal.removedMarkers,
+              failures: seal.failures.length,
+              complete: !seal.exhausted,
+            },
+            'idle assembly state sealed',
+          );
         // On a time budget (ADR 0010): a sweep that did not finish carries on after the next pass.
         const swept = await deps.pins.sweep(deps.now(), DEFAULT_PIN_MAX_AGE_MS);
         if (swept.removed > 0 || !swept.complete) deps.log.info({ ...swept }, 'request pins swept');

@@ -118,6 +118,7 @@ describe('CLI conventions (spawned CLI)', () => {
       duplicates: 0,
       busy: [],
       failed: [],
+      sealed: { files: 0, markers: 0, failed: [] }, // the first pass of a process sweeps (ADR 0017)
     });
   });
 

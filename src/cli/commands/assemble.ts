@@ -22,6 +22,10 @@ export async function assembleCommand({
     }
   }
   for (const f of report.failed) process.stderr.write(`${f.relPath}: ${f.code}: ${f.message}\n`);
+  // Sealing (ADR 0017) is housekeeping: its failures are shown, never the command's failure.
+  const seal = report.seal;
+  for (const f of seal?.failures ?? [])
+    process.stderr.write(`sealing ${f.relPath || '(index)'}: ${f.code}: ${f.message}\n`);
   if (settings.json) {
     out.write(
       `${JSON.stringify({
@@ -31,11 +35,24 @@ export async function assembleCommand({
         duplicates,
         busy: report.files.filter((f) => f.status === 'busy').map((f) => f.relPath),
         failed: report.failed.map((f) => ({ relPath: f.relPath, code: f.code })),
+        ...(seal
+          ? {
+              sealed: {
+                files: seal.sealedFiles,
+                markers: seal.removedMarkers,
+                failed: seal.failures.map((f) => ({ relPath: f.relPath, code: f.code })),
+              },
+            }
+          : {}),
       })}\n`,
     );
   } else {
     out.write(
-      `assembled ${segments} segment(s), ${bytes} bytes into ${report.files.length - busy} file(s); ${duplicates} duplicate(s) skipped, ${busy} busy, ${report.failed.length} failed\n`,
+      `assembled ${segments} segment(s), ${bytes} bytes into ${report.files.length - busy} file(s); ${duplicates} duplicate(s) skipped, ${busy} busy, ${report.failed.length} failed${
+        seal && (seal.sealedFiles > 0 || seal.failures.length > 0)
+          ? `; sealed ${seal.sealedFiles} idle file(s) (${seal.removedMarkers} marker(s) removed), ${seal.failures.length} sealing failure(s)`
+          : ''
+      }\n`,
     );
   }
   return report.failed.length === 0 ? EXIT.ok : EXIT.failed;
