@@ -90,7 +90,8 @@ export class FaultyFs {
         }
         if (kind === 'ETIMEDOUT') {
           const result = await real(...args);
-          if (op === 'open') await (result as FileHandle).close(); // the reply (and handle) is lost
+          // The reply (and handle) is lost: release it, as the server eventually would.
+          if (op === 'open' || op === 'opendir') await (result as { close(): Promise<void> }).close();
           throw errnoError('ETIMEDOUT', op, path);
         }
         // The real port names errnos Node cannot (nameErrno); an injected one gets the same treatment.
