@@ -143,7 +143,8 @@ export async function findOutputsWithSegments(segmentsRoot: string): Promise<str
     if (entries.some((e) => e.isFile() && e.name.endsWith(SEGMENT_SUFFIX))) {
       out.push(relative(segmentsRoot, dir).split(sep).join('/'));
     }
-    // Sibling folders at once: each listing is a round trip (the result is sorted below).
+    // Sibling folders at once: each listing is a round trip (the result is sorted below). Up to 8
+    // per level, nested; the process's thread pool (64) bounds the total in flight.
     const subdirs = entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
     await mapBounded(subdirs, WALK_CONCURRENCY, walk);
   }
