@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -356,6 +357,42 @@ describe('sealing idle assembly state (ADR 0017)', () => {
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
+  });
+
+  it("the runbook's registration makes files assembled before sealing existed sealable, and is harmless run twice", async () => {
+    // docs/runbook.md, "Sealing idle state": the shell snippet an operator runs once after upgrading.
+    const runbook = await readFile(join(import.meta.dirname, '../../docs/runbook.md'), 'utf8');
+    const section = runbook.slice(runbook.indexOf('**Sealing idle state'));
+    const snippet = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(snippet, 'the runbook keeps its registration snippet').toBeDefined();
+    const s = setup();
+    await deliver(s, early);
+    await assembleOk(s);
+    // As a version without sealing left it: no activity index at all.
+    await rm(join(root, '.efsink/gc'), { recursive: true });
+    const markers14 = (await list(join(stateOf(REL14), 'done'))).length;
+    const markers15 = (await list(join(stateOf(REL15), 'done'))).length;
+    expect(markers14 + markers15).toBeGreaterThan(0);
+    await pastSealAge();
+    expect(await sweepIdleState(s.opts)).toMatchObject({ sealedFiles: 0, removedMarkers: 0 });
+
+    for (let run = 0; run < 2; run++) {
+      const r = spawnSync('bash', ['-euo', 'pipefail', '-c', snippet as string], {
+        env: { ...process.env, ROOT: root },
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    // One entry per output file, named as the assembler names them, and nothing else.
+    expect((await list(join(root, '.efsink/gc/20000101'))).sort()).toEqual(
+      [entryName(REL14), entryName(REL15)].sort(),
+    );
+
+    const report = await sweepIdleState(s.opts);
+    expect(report).toMatchObject({ sealedFiles: 2, entriesDone: 2, failures: [] });
+    expect(report.removedMarkers).toBe(markers14 + markers15);
+    expect(await list(join(stateOf(REL14), 'done'))).toEqual([]);
+    expect(await list(join(stateOf(REL15), 'done'))).toEqual([]);
   });
 });
 
