@@ -28,7 +28,8 @@ import { gitDescription } from './machine.js';
  * at once, as many Lambda invocations or receiver requests would), while one assembler runs passes
  * back to back on the same file, for D seconds. Printed: segments assembled per second, the lag
  * (how long the oldest segment a pass appended had waited when that pass ended, FIFO order
- * assumed: the most the oldest unassembled segment aged), and the calls per assembled segment, each against L = 0 measured in the same run.
+ * assumed: the most the oldest unassembled segment aged), and the calls per assembled segment,
+ * each against L = 0 measured in the same run.
  * Landing and assembly share one process and one event loop here; on EFS they run on different
  * clients, so this is the harder case for the assembler.
  */
